@@ -1,0 +1,93 @@
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { createHealthRouter } from '../routes/health.js';
+import { createTokenVerifier, type TokenSets } from './lib/auth.js';
+import type { Logger } from './lib/logger.js';
+import type { Metrics } from './lib/metrics.js';
+import { OpenApiRegistry } from './lib/openapi.js';
+import { notFoundHandler, problemHandler, requireJsonBody } from './lib/problem.js';
+import type { ReadinessCheck } from './lib/readiness.js';
+import { requestIdFor } from './lib/request-id.js';
+import type { Store } from './store/store.js';
+
+export interface AppDeps {
+  logger: Logger;
+  store: Store;
+  metrics: Metrics;
+  tokens: TokenSets;
+  /** Extra readiness probes (Klaviyo auth, worker); the store probe is always included. */
+  readiness?: ReadinessCheck[];
+  /** Limit for JSON request bodies, in bytes. */
+  jsonBodyLimitBytes?: number;
+  version?: string;
+}
+
+export const DEFAULT_JSON_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
+/** Builds the Express app from its dependencies: no listening, no env, no globals (STYLE 1). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet());
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const id = requestIdFor(req);
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customProps: (_req, res) => {
+        const code = (res as unknown as { locals?: { problemCode?: string } }).locals?.problemCode;
+        return code ? { problem: code } : {};
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        // Only what an operator needs; headers and bodies stay out of the logs.
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  app.use((req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // The route template, never the raw path: ids in paths would explode label cardinality.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  const openapi = new OpenApiRegistry();
+  const verifyToken = createTokenVerifier(deps.tokens);
+  void verifyToken;
+  const storeCheck: ReadinessCheck = {
+    name: 'store',
+    check: async () => {
+      await deps.store.ping();
+      return { ok: true };
+    },
+  };
+
+  app.use(
+    createHealthRouter({
+      metrics: deps.metrics,
+      readiness: [storeCheck, ...(deps.readiness ?? [])],
+      openapi,
+      version: deps.version ?? '0.0.0',
+    }),
+  );
+
+  const api: Router = express.Router();
+  api.use(requireJsonBody, express.json({ limit: deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES }));
+  app.use('/v1', api);
+
+  app.use(notFoundHandler);
+  app.use(problemHandler());
+  return app;
+}

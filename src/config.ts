@@ -1,0 +1,160 @@
+import { z } from 'zod';
+
+/**
+ * The environment contract of DESIGN §3, validated once into a typed Config. Nothing else in the
+ * service reads `process.env`: server.ts calls loadConfig(process.env) and passes the result down.
+ */
+const tokenList = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .transform((raw) => raw.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+    .pipe(
+      z
+        .array(z.string().min(16, `every token in ${name} must be at least 16 characters`))
+        .min(1, `${name} must list at least one token`),
+    );
+
+const optionalSecretList = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw) => (raw ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+    .pipe(z.array(z.string().min(16, `every secret in ${name} must be at least 16 characters`)));
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
+  z.preprocess(emptyAsUndefined, schema.default(fallback as never));
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+export interface ForwardTarget {
+  url: string;
+  /** Topics this subscriber wants; empty means every topic. */
+  topics: string[];
+}
+
+const forwardTargets = z
+  .string()
+  .optional()
+  .transform((raw) => (raw ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+  .pipe(
+    z.array(
+      z.string().transform((entry, ctx): ForwardTarget => {
+        const [url = '', filter] = entry.split('#', 2);
+        if (!httpUrl.safeParse(url).success) {
+          ctx.addIssue({ code: 'custom', message: `"${url}" is not an http(s) URL` });
+          return z.NEVER;
+        }
+        const topics = (filter ?? '').split('|').map((t) => t.trim()).filter((t) => t.length > 0);
+        return { url, topics };
+      }),
+    ),
+  );
+
+export const envSchema = z
+  .object({
+    PORT: withDefault(z.coerce.number().int().min(0).max(65535), 3000),
+    HOST: withDefault(z.string().min(1), '0.0.0.0'),
+    LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+    DATA_DIR: withDefault(z.string().min(1), './data'),
+    DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+    KLAVIYO_API_KEY: z
+      .string({ error: 'KLAVIYO_API_KEY is required' })
+      .regex(/^pk_[A-Za-z0-9_]{8,}$/, 'must be a Klaviyo private key (pk_…)'),
+    KLAVIYO_BASE_URL: withDefault(httpUrl, 'https://a.klaviyo.com'),
+    KLAVIYO_REVISION: withDefault(z.string().regex(/^\d{4}-\d{2}-\d{2}(\.pre)?$/, 'must be YYYY-MM-DD[.pre]'), '2026-07-15'),
+    KLAVIYO_RATE_SHARE: withDefault(z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1'), 1),
+    KLAVIYO_WEBHOOK_SECRETS: optionalSecretList('KLAVIYO_WEBHOOK_SECRETS'),
+    KLAVIYO_WEBHOOK_TOLERANCE_S: withDefault(z.coerce.number().int().positive(), 300),
+    MAVERA_API_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
+    MAVERA_BASE_URL: withDefault(httpUrl, 'https://app.mavera.io/api/v1'),
+    MAVERA_WORKSPACE_ID: optional(z.string().min(1)),
+    MAVERA_REQUESTS_PER_MINUTE: withDefault(z.coerce.number().int().positive(), 60),
+    WEBHOOK_FORWARD_URLS: forwardTargets,
+    WEBHOOK_FORWARD_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
+    INGEST_TOKENS: tokenList('INGEST_TOKENS'),
+    ADMIN_TOKENS: tokenList('ADMIN_TOKENS'),
+    SHUTDOWN_TIMEOUT_MS: withDefault(z.coerce.number().int().positive(), 10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.WEBHOOK_FORWARD_URLS.length > 0 && !env.WEBHOOK_FORWARD_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_FORWARD_SECRET'], message: 'is required when WEBHOOK_FORWARD_URLS is set' });
+    }
+    const ingest = new Set(env.INGEST_TOKENS);
+    if (env.ADMIN_TOKENS.some((t) => ingest.has(t))) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKENS'], message: 'must not share a token with INGEST_TOKENS' });
+    }
+  });
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  klaviyo: {
+    apiKey: string;
+    baseUrl: string;
+    revision: string;
+    rateShare: number;
+    webhookSecrets: string[];
+    webhookToleranceS: number;
+  };
+  mavera: {
+    apiKey: string | undefined;
+    baseUrl: string;
+    workspaceId: string | undefined;
+    requestsPerMinute: number;
+  };
+  webhookForward: { targets: ForwardTarget[]; secret: string | undefined };
+  auth: { ingestTokens: string[]; adminTokens: string[] };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem(s)):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the whole environment at once; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? 'environment');
+      // Never echo the offending value: it may be a secret.
+      const missing = issue.path.length === 1 && (env[key] === undefined || env[key] === '');
+      const message = missing && issue.code === 'invalid_type' ? 'is required' : issue.message;
+      return `${key}: ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    klaviyo: {
+      apiKey: e.KLAVIYO_API_KEY,
+      baseUrl: e.KLAVIYO_BASE_URL.replace(/\/+$/, ''),
+      revision: e.KLAVIYO_REVISION,
+      rateShare: e.KLAVIYO_RATE_SHARE,
+      webhookSecrets: e.KLAVIYO_WEBHOOK_SECRETS,
+      webhookToleranceS: e.KLAVIYO_WEBHOOK_TOLERANCE_S,
+    },
+    mavera: {
+      apiKey: e.MAVERA_API_KEY,
+      baseUrl: e.MAVERA_BASE_URL.replace(/\/+$/, ''),
+      workspaceId: e.MAVERA_WORKSPACE_ID,
+      requestsPerMinute: e.MAVERA_REQUESTS_PER_MINUTE,
+    },
+    webhookForward: { targets: e.WEBHOOK_FORWARD_URLS, secret: e.WEBHOOK_FORWARD_SECRET },
+    auth: { ingestTokens: e.INGEST_TOKENS, adminTokens: e.ADMIN_TOKENS },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

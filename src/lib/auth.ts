@@ -1,0 +1,48 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { ForbiddenError, UnauthorizedError } from './errors.js';
+
+export type TokenKind = 'ingest' | 'admin';
+
+export interface TokenSets {
+  ingest: string[];
+  admin: string[];
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Matches a presented bearer token against every configured token in constant time. Tokens are
+ * hashed first so the comparison length never depends on the secret, and every configured token is
+ * compared (no early exit), so timing reveals neither which token matched nor how much of it.
+ */
+export function createTokenVerifier(tokens: TokenSets): (presented: string) => TokenKind | undefined {
+  const known = [
+    ...tokens.ingest.map((t) => ({ kind: 'ingest' as const, hash: digest(t) })),
+    ...tokens.admin.map((t) => ({ kind: 'admin' as const, hash: digest(t) })),
+  ];
+  return (presented) => {
+    const hash = digest(presented);
+    let matched: TokenKind | undefined;
+    for (const entry of known) {
+      if (timingSafeEqual(hash, entry.hash) && matched === undefined) matched = entry.kind;
+    }
+    return matched;
+  };
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+
+/** Express middleware admitting only a valid token of `kind`: 401 without one, 403 for the other kind. */
+export function requireToken(verify: (presented: string) => TokenKind | undefined, kind: TokenKind): RequestHandler {
+  return (req, _res, next) => {
+    const header = req.headers.authorization;
+    if (!header) return next(new UnauthorizedError('Missing Authorization header; expected "Bearer <token>".'));
+    const match = BEARER.exec(header);
+    if (!match?.[1]) return next(new UnauthorizedError('Malformed Authorization header; expected "Bearer <token>".'));
+    const presented = verify(match[1]);
+    if (presented === undefined) return next(new UnauthorizedError('Unknown bearer token.'));
+    if (presented !== kind) return next(new ForbiddenError(`This route needs an ${kind} token.`));
+    next();
+  };
+}

@@ -1,0 +1,84 @@
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { AppError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, isAppError } from './errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function problemType(code: string): string {
+  return `urn:klaviyo-bridge:problem:${code}`;
+}
+
+/** The RFC 9457 body of an AppError. `requestId` lets an operator find the matching log line. */
+export function problemBody(error: AppError, requestId: string | undefined): Record<string, unknown> {
+  return {
+    type: problemType(error.code),
+    title: error.title,
+    status: error.status,
+    detail: error.detail ?? error.title,
+    requestId,
+    ...(error.errors && error.errors.length > 0 ? { errors: error.errors } : {}),
+    ...error.extensions,
+  };
+}
+
+export function sendProblem(res: Response, error: AppError): void {
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  res
+    .status(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(error, res.getHeader('x-request-id') as string | undefined)));
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+  limit?: number;
+}
+
+/** Maps body-parser failures (Express's json/raw parsers) onto our hierarchy. */
+function fromBodyParser(error: BodyParserError): AppError | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new ValidationError('The request body is not valid JSON.', [], { code: 'malformed_json' });
+    case 'entity.too.large':
+      return new PayloadTooLargeError(`The request body exceeds the limit of ${error.limit ?? 'the configured'} bytes.`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new UnsupportedMediaTypeError('The request body uses an unsupported encoding or charset.');
+    default:
+      return undefined;
+  }
+}
+
+/** The single error middleware: everything becomes problem+json; a 500 reveals nothing internal. */
+export function problemHandler(): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, next) => {
+    if (res.headersSent) return next(error);
+    const known = isAppError(error) ? error : fromBodyParser(error as BodyParserError);
+    if (known) {
+      // 4xx causes (e.g. a body-parser error) can carry the request body: log the code, never the cause.
+      res.locals.problemCode = known.code;
+      if (known.status >= 500) res.err = error instanceof Error ? error : new Error(String(error));
+      return sendProblem(res, known);
+    }
+    res.locals.problemCode = 'internal_error';
+    res.err = error instanceof Error ? error : new Error(String(error));
+    sendProblem(
+      res,
+      new AppError({ code: 'internal_error', status: 500, title: 'Internal server error', detail: 'An unexpected error occurred.' }),
+    );
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
+};
+
+/** For routes that take a JSON body: any other declared type is a 415, not a confusing 400. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    return next(new UnsupportedMediaTypeError('The request body must be application/json.'));
+  }
+  next();
+};

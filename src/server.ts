@@ -1,0 +1,81 @@
+import 'dotenv/config';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './lib/logger.js';
+import { createMetrics } from './lib/metrics.js';
+import { closeServerGracefully } from './lib/shutdown.js';
+import { openSqliteStore } from './store/sqlite/open.js';
+
+/** The only module with effects: reads the environment, listens, handles signals (DESIGN §2). */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+
+  const logger = createLogger({ level: config.logLevel });
+  if (config.databaseUrl) {
+    logger.fatal('DATABASE_URL (PostgreSQL) is not supported yet; unset it to use the embedded store');
+    process.exit(78);
+  }
+  const store = openSqliteStore({ dataDir: config.dataDir });
+  const metrics = createMetrics();
+  const version = readPackageVersion();
+
+  const app = createApp({
+    logger,
+    store,
+    metrics,
+    tokens: { ingest: config.auth.ingestTokens, admin: config.auth.adminTokens },
+    version,
+  });
+
+  const server = createServer(app);
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ host: config.host, port }, 'klaviyo-bridge listening');
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown exceeded its bound; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2000);
+    hardStop.unref();
+    const outcome = await closeServerGracefully(server, config.shutdownTimeoutMs);
+    await store.close();
+    logger.info({ outcome }, 'stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** The nearest package.json above this file (src/ under tsx, dist/src/ once built). */
+function readPackageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i += 1) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+void main();

@@ -1,0 +1,11 @@
+import type { Database } from 'better-sqlite3';
+import foundation from './001-foundation.js';
+
+export interface Migration {
+  /** Strictly increasing; never reuse or edit an applied version, add a new one. */
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+export const migrations: Migration[] = [foundation];

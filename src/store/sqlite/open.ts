@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Store } from '../store.js';
+import { createSqliteCache } from './cache.js';
+import { applyMigrations } from './migrate.js';
+import { migrations } from './migrations/index.js';
+
+export const SQLITE_FILE = 'klaviyo-bridge.db';
+
+export interface SqliteStoreOptions {
+  /** Directory holding the database file; created if missing. */
+  dataDir: string;
+}
+
+/** Opens (creating and migrating) the embedded store in `dataDir` (DESIGN §9). */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  mkdirSync(options.dataDir, { recursive: true });
+  const db = new BetterSqlite3(join(options.dataDir, SQLITE_FILE));
+  db.pragma('journal_mode = WAL');
+  // FULL: a committed transaction survives power loss, not only a process crash. An acknowledged
+  // item must never be lost (DESIGN §1), so durability wins over the last few percent of speed.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  applyMigrations(db, migrations);
+
+  const ping = db.prepare('SELECT 1');
+  const versions = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+  let closed = false;
+  return {
+    backend: 'sqlite',
+    async ping() {
+      ping.get();
+    },
+    async appliedMigrations() {
+      return versions.all().map((r) => r.version);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+    cache: createSqliteCache(db),
+  };
+}
