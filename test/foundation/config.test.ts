@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const minimal = {
+  KLAVIYO_API_KEY: 'pk_test_0123456789abcdef',
+  INGEST_TOKENS: 'ingest-token-aaaaaaaaaaaa',
+  ADMIN_TOKENS: 'admin-token-cccccccccccc',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('when the minimal variables are set, then every default of DESIGN §3 applies', () => {
+    const config = loadConfig(minimal);
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      logLevel: 'info',
+      dataDir: './data',
+      databaseUrl: undefined,
+      klaviyo: { baseUrl: 'https://a.klaviyo.com', revision: '2026-07-15', rateShare: 1, webhookSecrets: [], webhookToleranceS: 300 },
+      mavera: { apiKey: undefined, baseUrl: 'https://app.mavera.io/api/v1', workspaceId: undefined },
+      webhookForward: { targets: [], secret: undefined },
+      auth: { ingestTokens: ['ingest-token-aaaaaaaaaaaa'], adminTokens: ['admin-token-cccccccccccc'] },
+    });
+  });
+
+  it.each(['KLAVIYO_API_KEY', 'INGEST_TOKENS', 'ADMIN_TOKENS'])('when %s is missing, then it is named as required', (key) => {
+    const env: Record<string, string | undefined> = { ...minimal, [key]: undefined };
+    expect(problemsOf(env)).toEqual([`${key}: is required`]);
+  });
+
+  it('when every required variable is missing, then all three are named in one error', () => {
+    const error = (() => {
+      try {
+        loadConfig({});
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    for (const key of ['KLAVIYO_API_KEY', 'INGEST_TOKENS', 'ADMIN_TOKENS']) expect(error.message).toContain(`${key}: is required`);
+  });
+
+  it.each([
+    ['PORT', 'not-a-port'],
+    ['PORT', '70000'],
+    ['LOG_LEVEL', 'loud'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['KLAVIYO_API_KEY', 'sk_live_wrongprefix'],
+    ['KLAVIYO_BASE_URL', 'not a url'],
+    ['KLAVIYO_REVISION', '2026-7-15'],
+    ['KLAVIYO_RATE_SHARE', '0'],
+    ['KLAVIYO_RATE_SHARE', '1.5'],
+    ['KLAVIYO_WEBHOOK_SECRETS', 'short'],
+    ['KLAVIYO_WEBHOOK_TOLERANCE_S', '-5'],
+    ['MAVERA_API_KEY', 'mvra_short'],
+    ['MAVERA_BASE_URL', 'ftp://mavera'],
+    ['MAVERA_REQUESTS_PER_MINUTE', '0'],
+    ['WEBHOOK_FORWARD_URLS', 'not-a-url'],
+    ['WEBHOOK_FORWARD_SECRET', 'tooshort'],
+    ['INGEST_TOKENS', 'short-token'],
+    ['ADMIN_TOKENS', ' , '],
+    ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+  ])('when %s is %j, then that variable is named as invalid', (key, value) => {
+    const problems = problemsOf({ ...minimal, [key]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${key}: `));
+    expect(problems[0]).not.toBe(`${key}: is required`);
+  });
+
+  it('when several variables are invalid at once, then every one is reported in one message', () => {
+    const problems = problemsOf({ ...minimal, PORT: 'x', KLAVIYO_RATE_SHARE: '2', LOG_LEVEL: 'loud', ADMIN_TOKENS: undefined });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['ADMIN_TOKENS', 'KLAVIYO_RATE_SHARE', 'LOG_LEVEL', 'PORT']);
+  });
+
+  it('when forward URLs are set without a secret, then WEBHOOK_FORWARD_SECRET is required', () => {
+    expect(problemsOf({ ...minimal, WEBHOOK_FORWARD_URLS: 'http://localhost:9000/hook' })).toEqual([
+      'WEBHOOK_FORWARD_SECRET: is required when WEBHOOK_FORWARD_URLS is set',
+    ]);
+  });
+
+  it('when an admin token is also an ingest token, then the overlap is rejected', () => {
+    expect(problemsOf({ ...minimal, ADMIN_TOKENS: minimal.INGEST_TOKENS })[0]).toMatch(/^ADMIN_TOKENS: /);
+  });
+
+  it('when lists and topic filters are given, then they are parsed and trimmed', () => {
+    const config = loadConfig({
+      ...minimal,
+      INGEST_TOKENS: ' ingest-token-aaaaaaaaaaaa , ingest-token-bbbbbbbbbbbb ',
+      KLAVIYO_WEBHOOK_SECRETS: 'secret-one-0123456789,secret-two-0123456789',
+      WEBHOOK_FORWARD_URLS: 'http://a.internal/hook#event:klaviyo.opened_email|event:klaviyo.sent_sms,https://b.internal/x',
+      WEBHOOK_FORWARD_SECRET: 'whsec_0123456789abcdef0123',
+    });
+    expect(config.auth.ingestTokens).toEqual(['ingest-token-aaaaaaaaaaaa', 'ingest-token-bbbbbbbbbbbb']);
+    expect(config.klaviyo.webhookSecrets).toHaveLength(2);
+    expect(config.webhookForward.targets).toEqual([
+      { url: 'http://a.internal/hook', topics: ['event:klaviyo.opened_email', 'event:klaviyo.sent_sms'] },
+      { url: 'https://b.internal/x', topics: [] },
+    ]);
+  });
+
+  it('when a secret is invalid, then its value never appears in the message', () => {
+    const secret = 'sk_live_wrongprefix_verysecret';
+    const problems = problemsOf({ ...minimal, KLAVIYO_API_KEY: secret });
+    expect(problems.join('\n')).not.toContain(secret);
+  });
+});
