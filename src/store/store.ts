@@ -1,3 +1,5 @@
+import type { JobRunStore } from './job-runs.js';
+
 /**
  * The durable store behind one interface, so the embedded SQLite backend and the later PostgreSQL
  * backend are drop-ins (DESIGN §9). Every method is async even where SQLite is synchronous, because
@@ -11,6 +13,7 @@ export interface Store {
   appliedMigrations(): Promise<number[]>;
   close(): Promise<void>;
   cache: CacheStore;
+  jobRuns: JobRunStore;
 }
 
 /** A JSON value cache with per-entry lifetimes (DESIGN §8: predictive 24 h, segments 1 h, …). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { createSqliteCache } from './cache.js';
+import { createSqliteJobRuns } from './job-runs.js';
 import { applyMigrations } from './migrate.js';
 import { migrations } from './migrations/index.js';
 
@@ -42,5 +43,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       db.close();
     },
     cache: createSqliteCache(db),
+    jobRuns: createSqliteJobRuns(db),
   };
 }

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheConformance } from './cache.js';
+import { jobRunsConformance } from './job-runs.js';
 import type { StoreHarness } from './types.js';
 
 /** Every sub-store's suite; each issue that adds a sub-store adds its suite here. */
-const suites: Array<(harness: StoreHarness) => void> = [cacheConformance];
+const suites: Array<(harness: StoreHarness) => void> = [cacheConformance, jobRunsConformance];
 
 export function runStoreConformance(backend: string, harness: StoreHarness): void {
   describe(`store conformance: ${backend}`, () => {

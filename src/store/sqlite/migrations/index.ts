@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import foundation from './001-foundation.js';
+import jobRuns from './004-job-runs.js';
 
 export interface Migration {
   /** Strictly increasing; never reuse or edit an applied version, add a new one. */
@@ -8,4 +9,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: Migration[] = [foundation];
+export const migrations: Migration[] = [foundation, jobRuns];

@@ -1,0 +1,86 @@
+/**
+ * Persisted job runs (DESIGN §4.5, §8). The record is the public shape served by the jobs routes,
+ * so the store keeps it field for field; timestamps are ISO 8601 strings.
+ */
+export type JobRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const ACTIVE_JOB_RUN_STATUSES: readonly JobRunStatus[] = ['queued', 'running'];
+
+export interface JobRunProgress {
+  phase: string;
+  done: number;
+  /** Unknown totals are null (e.g. while paging through an account of unknown size). */
+  total: number | null;
+}
+
+export interface JobRunUsage {
+  klaviyo_requests: number;
+  mavera_credits: number;
+}
+
+export interface JobRunError {
+  /** Stable machine code, e.g. `out_of_credits`, `interrupted`, `klaviyo_auth`. */
+  code: string;
+  message: string;
+}
+
+export interface JobRun {
+  id: string;
+  job: string;
+  status: JobRunStatus;
+  params: Record<string, unknown>;
+  progress: JobRunProgress;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  result?: unknown;
+  error?: JobRunError;
+  usage: JobRunUsage;
+}
+
+export interface NewJobRun {
+  id: string;
+  job: string;
+  params: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export type CreateJobRunOutcome = { created: true; run: JobRun } | { created: false; active: JobRun };
+
+export interface JobRunFinish {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  finishedAt: Date;
+  result?: unknown;
+  error?: JobRunError;
+  usage?: JobRunUsage;
+  progress?: JobRunProgress;
+}
+
+export interface JobRunPage {
+  runs: JobRun[];
+  /** Pass back as `before` to read the next (older) page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface JobRunStore {
+  /**
+   * Creates a queued run unless a run of the same job is already queued or running, atomically
+   * (two concurrent requests cannot both win): then nothing is written and the active run is returned.
+   */
+  create(run: NewJobRun): Promise<CreateJobRunOutcome>;
+  get(id: string): Promise<JobRun | undefined>;
+  /** Runs of `job`, newest first; `before` is a cursor from a previous page. */
+  list(job: string, options: { limit: number; before?: string }): Promise<JobRunPage>;
+  latest(job: string): Promise<JobRun | undefined>;
+  /** queued → running; false (and no change) when the run is no longer queued (e.g. cancelled). */
+  markRunning(id: string, startedAt: Date): Promise<boolean>;
+  /** Updates progress and usage of a run that has not ended; no-op otherwise. */
+  updateProgress(id: string, progress: JobRunProgress, usage: JobRunUsage): Promise<void>;
+  /** Ends a queued or running run; false (and no change) when it had already ended. */
+  finish(id: string, outcome: JobRunFinish): Promise<boolean>;
+  /**
+   * Fails every queued or running run with `error` (used at start-up: no process runs them any
+   * more, since runs live in the process that started them). Returns how many were failed.
+   */
+  failUnfinished(error: JobRunError, finishedAt: Date): Promise<number>;
+}
