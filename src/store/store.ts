@@ -1,4 +1,6 @@
 import type { JobRunStore } from './job-runs.js';
+import type { ForwardStore } from './webhook-forwards.js';
+import type { InboxStore } from './webhook-inbox.js';
 
 /**
  * The durable store behind one interface, so the embedded SQLite backend and the later PostgreSQL
@@ -14,6 +16,8 @@ export interface Store {
   close(): Promise<void>;
   cache: CacheStore;
   jobRuns: JobRunStore;
+  inbox: InboxStore;
+  forwards: ForwardStore;
 }
 
 /** A JSON value cache with per-entry lifetimes (DESIGN §8: predictive 24 h, segments 1 h, …). */

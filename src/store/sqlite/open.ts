@@ -6,6 +6,8 @@ import { createSqliteCache } from './cache.js';
 import { createSqliteJobRuns } from './job-runs.js';
 import { applyMigrations } from './migrate.js';
 import { migrations } from './migrations/index.js';
+import { createSqliteForwards } from './webhook-forwards.js';
+import { createSqliteInbox } from './webhook-inbox.js';
 
 export const SQLITE_FILE = 'klaviyo-bridge.db';
 
@@ -44,5 +46,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     },
     cache: createSqliteCache(db),
     jobRuns: createSqliteJobRuns(db),
+    inbox: createSqliteInbox(db),
+    forwards: createSqliteForwards(db),
   };
 }

@@ -1,0 +1,140 @@
+import type { Database } from 'better-sqlite3';
+import type { ClaimedForward, ForwardDelivery, ForwardState, ForwardStore } from '../webhook-forwards.js';
+
+interface ForwardRow {
+  id: number;
+  event_seq: number;
+  external_id: string;
+  topic: string;
+  target_url: string;
+  state: ForwardState;
+  attempts: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+interface ClaimedRow extends ForwardRow {
+  payload_json: string;
+  klaviyo_account_id: string | null;
+  klaviyo_webhook_id: string;
+  received_at: number;
+}
+
+const COLUMNS = `f.id, f.event_seq, e.external_id, e.topic, f.target_url, f.state, f.attempts, f.next_attempt_at,
+  f.last_status, f.last_error, f.created_at, f.delivered_at`;
+
+export function createSqliteForwards(db: Database): ForwardStore {
+  const insert = db.prepare(
+    `INSERT INTO webhook_forwards (event_seq, target_url, state, attempts, next_attempt_at, created_at, updated_at)
+     VALUES (?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (event_seq, target_url) DO NOTHING`,
+  );
+  const enqueueAll = db.transaction((pairs: Array<{ eventSeq: number; targetUrl: string }>, now: number) => {
+    let created = 0;
+    for (const pair of pairs) created += insert.run(pair.eventSeq, pair.targetUrl, now, now, now).changes;
+    return created;
+  });
+  const due = db.prepare<[number, number], ClaimedRow>(
+    `SELECT ${COLUMNS}, e.payload_json, e.klaviyo_account_id, e.klaviyo_webhook_id, e.received_at
+     FROM webhook_forwards f JOIN webhook_events e ON e.seq = f.event_seq
+     WHERE f.state = 'pending' AND f.next_attempt_at <= ? ORDER BY f.next_attempt_at, f.id LIMIT ?`,
+  );
+  const lease = db.prepare('UPDATE webhook_forwards SET next_attempt_at = ?, updated_at = ? WHERE id = ?');
+  const claim = db.transaction((now: number, limit: number, leaseMs: number) => {
+    const rows = due.all(now, limit);
+    for (const row of rows) lease.run(now + leaseMs, now, row.id);
+    return rows;
+  });
+  const delivered = db.prepare(
+    `UPDATE webhook_forwards SET state = 'delivered', last_status = ?, last_error = NULL, delivered_at = ?, updated_at = ?
+     WHERE id = ?`,
+  );
+  const failed = db.prepare(
+    `UPDATE webhook_forwards SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status = ?, last_error = ?,
+     updated_at = ? WHERE id = ?`,
+  );
+  const dead = db.prepare<[number, number], ForwardRow>(
+    `SELECT ${COLUMNS} FROM webhook_forwards f JOIN webhook_events e ON e.seq = f.event_seq
+     WHERE f.state = 'dead' AND f.id < ? ORDER BY f.id DESC LIMIT ?`,
+  );
+  const replayOne = db.prepare(
+    `UPDATE webhook_forwards SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'dead'`,
+  );
+  const replayAll = db.prepare(
+    `UPDATE webhook_forwards SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE state = 'dead'`,
+  );
+  const replayIds = db.transaction((ids: number[], now: number) => {
+    let changed = 0;
+    for (const id of ids) changed += replayOne.run(now, now, id).changes;
+    return changed;
+  });
+  const countStates = db.prepare<[], { state: ForwardState; n: number }>(
+    'SELECT state, COUNT(*) AS n FROM webhook_forwards GROUP BY state',
+  );
+  const nextDue = db.prepare<[], { at: number | null }>(
+    "SELECT MIN(next_attempt_at) AS at FROM webhook_forwards WHERE state = 'pending'",
+  );
+
+  return {
+    async enqueue(pairs, now) {
+      return pairs.length === 0 ? 0 : enqueueAll(pairs, now.getTime());
+    },
+    async claimDue(now, limit, leaseMs) {
+      return claim(now.getTime(), limit, leaseMs).map(toClaimed);
+    },
+    async record(id, outcome, now) {
+      const at = now.getTime();
+      if (outcome.kind === 'delivered') {
+        delivered.run(outcome.status, at, at, id);
+        return;
+      }
+      const next = outcome.kind === 'retry' ? outcome.nextAttemptAt.getTime() : at;
+      failed.run(outcome.kind === 'retry' ? 'pending' : 'dead', next, outcome.status ?? null, outcome.error, at, id);
+    },
+    async listDead(query) {
+      return dead.all(query.beforeId ?? Number.MAX_SAFE_INTEGER, query.limit).map(toDelivery);
+    },
+    async replayDead(ids, now) {
+      const at = now.getTime();
+      return ids === undefined ? replayAll.run(at, at).changes : replayIds(ids, at);
+    },
+    async counts() {
+      const counts: Record<ForwardState, number> = { pending: 0, delivered: 0, dead: 0 };
+      for (const row of countStates.all()) counts[row.state] = row.n;
+      return counts;
+    },
+    async nextDueAt() {
+      const row = nextDue.get();
+      return row?.at == null ? undefined : new Date(row.at);
+    },
+  };
+}
+
+function toDelivery(row: ForwardRow): ForwardDelivery {
+  return {
+    id: row.id,
+    eventSeq: row.event_seq,
+    eventExternalId: row.external_id,
+    topic: row.topic,
+    targetUrl: row.target_url,
+    state: row.state,
+    attempts: row.attempts,
+    nextAttemptAt: new Date(row.next_attempt_at),
+    lastStatus: row.last_status ?? undefined,
+    lastError: row.last_error ?? undefined,
+    createdAt: new Date(row.created_at),
+    deliveredAt: row.delivered_at === null ? undefined : new Date(row.delivered_at),
+  };
+}
+
+function toClaimed(row: ClaimedRow): ClaimedForward {
+  return {
+    ...toDelivery(row),
+    payload: JSON.parse(row.payload_json) as unknown,
+    klaviyoAccountId: row.klaviyo_account_id ?? undefined,
+    klaviyoWebhookId: row.klaviyo_webhook_id,
+    receivedAt: new Date(row.received_at),
+  };
+}

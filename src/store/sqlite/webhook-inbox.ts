@@ -1,0 +1,89 @@
+import type { Database } from 'better-sqlite3';
+import type { InboxDeliveryInput, InboxEvent, InboxListQuery, InboxStore } from '../webhook-inbox.js';
+
+interface EventRow {
+  seq: number;
+  external_id: string;
+  topic: string;
+  payload_json: string;
+  klaviyo_account_id: string | null;
+  klaviyo_webhook_id: string;
+  received_at: number;
+  dispatched_at: number | null;
+}
+
+const COLUMNS = 'seq, external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at, dispatched_at';
+
+export function createSqliteInbox(db: Database): InboxStore {
+  const insert = db.prepare(
+    `INSERT INTO webhook_events (external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at)
+     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (external_id) DO NOTHING`,
+  );
+  // One transaction per delivery: the 200 depends on all of its events, so they commit together.
+  const storeAll = db.transaction((delivery: InboxDeliveryInput, receivedAt: number) => {
+    let stored = 0;
+    for (const event of delivery.events) {
+      stored += insert.run(
+        event.externalId,
+        event.topic,
+        JSON.stringify(event.payload),
+        delivery.klaviyoAccountId ?? null,
+        delivery.klaviyoWebhookId,
+        receivedAt,
+      ).changes;
+    }
+    return stored;
+  });
+  const undispatched = db.prepare<[number], EventRow>(
+    `SELECT ${COLUMNS} FROM webhook_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT ?`,
+  );
+  const markOne = db.prepare('UPDATE webhook_events SET dispatched_at = ? WHERE seq = ? AND dispatched_at IS NULL');
+  const markAll = db.transaction((seqs: number[], at: number) => {
+    for (const seq of seqs) markOne.run(at, seq);
+  });
+
+  return {
+    async storeDelivery(delivery, receivedAt) {
+      const stored = storeAll(delivery, receivedAt.getTime());
+      return { stored, duplicates: delivery.events.length - stored };
+    },
+    async list(query: InboxListQuery) {
+      const where: string[] = [];
+      const params: Array<string | number> = [];
+      if (query.topic !== undefined) {
+        where.push('topic = ?');
+        params.push(query.topic);
+      }
+      if (query.since !== undefined) {
+        where.push('received_at >= ?');
+        params.push(query.since.getTime());
+      }
+      if (query.beforeSeq !== undefined) {
+        where.push('seq < ?');
+        params.push(query.beforeSeq);
+      }
+      const sql = `SELECT ${COLUMNS} FROM webhook_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+                   ORDER BY seq DESC LIMIT ?`;
+      return db.prepare<unknown[], EventRow>(sql).all(...params, query.limit).map(toEvent);
+    },
+    async listUndispatched(limit) {
+      return undispatched.all(limit).map(toEvent);
+    },
+    async markDispatched(seqs, at) {
+      markAll(seqs, at.getTime());
+    },
+  };
+}
+
+function toEvent(row: EventRow): InboxEvent {
+  return {
+    seq: row.seq,
+    externalId: row.external_id,
+    topic: row.topic,
+    payload: JSON.parse(row.payload_json) as unknown,
+    klaviyoAccountId: row.klaviyo_account_id ?? undefined,
+    klaviyoWebhookId: row.klaviyo_webhook_id,
+    receivedAt: new Date(row.received_at),
+    dispatchedAt: row.dispatched_at === null ? undefined : new Date(row.dispatched_at),
+  };
+}
