@@ -1,0 +1,32 @@
+import { MaveraRateLimitedError, type MaveraError } from './errors.js';
+
+export interface RetryPolicy {
+  /** Attempts in total, first one included. */
+  maxAttempts: number;
+  /** First backoff ceiling in milliseconds; doubles per attempt. */
+  baseDelayMs: number;
+  /** Cap of the backoff ceiling in milliseconds. */
+  maxDelayMs: number;
+  /** A `Retry-After` longer than this (milliseconds) is not waited out inside a call: the error surfaces. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
+
+/** Exponential backoff with full jitter: uniform in [0, min(cap, base·2^(attempt−1))). */
+export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * How long to wait before the next attempt, or null when the error must surface now: not retryable
+ * (402, 4xx), attempts used up, or a `Retry-After` too long to wait out inside one call.
+ */
+export function nextRetryDelayMs(error: MaveraError, attempt: number, policy: RetryPolicy, random: () => number): number | null {
+  if (!error.retryable || attempt >= policy.maxAttempts) return null;
+  if (error instanceof MaveraRateLimitedError && error.retryAfterMs !== undefined) {
+    return error.retryAfterMs > policy.maxRetryAfterMs ? null : error.retryAfterMs;
+  }
+  return backoffDelayMs(attempt, policy, random);
+}
