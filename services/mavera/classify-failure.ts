@@ -1,9 +1,8 @@
-import type {
-  MaveraError} from './errors.js';
 import {
   MaveraAuthError,
   MaveraBadRequestError,
   MaveraDuplicatePersonaError,
+  type MaveraError,
   MaveraNotFoundError,
   MaveraOutOfCreditsError,
   MaveraRateLimitedError,
