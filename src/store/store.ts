@@ -1,4 +1,5 @@
 import type { JobRunStore } from './job-runs.js';
+import type { OutboxStore } from './outbox.js';
 import type { ForwardStore } from './webhook-forwards.js';
 import type { InboxStore } from './webhook-inbox.js';
 
@@ -18,6 +19,7 @@ export interface Store {
   jobRuns: JobRunStore;
   inbox: InboxStore;
   forwards: ForwardStore;
+  outbox: OutboxStore;
 }
 
 /** A JSON value cache with per-entry lifetimes (DESIGN §8: predictive 24 h, segments 1 h, …). */

@@ -6,6 +6,7 @@ import { createSqliteCache } from './cache.js';
 import { createSqliteJobRuns } from './job-runs.js';
 import { applyMigrations } from './migrate.js';
 import { migrations } from './migrations/index.js';
+import { createSqliteOutbox } from './outbox.js';
 import { createSqliteForwards } from './webhook-forwards.js';
 import { createSqliteInbox } from './webhook-inbox.js';
 
@@ -48,5 +49,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     jobRuns: createSqliteJobRuns(db),
     inbox: createSqliteInbox(db),
     forwards: createSqliteForwards(db),
+    outbox: createSqliteOutbox(db),
   };
 }

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import foundation from './001-foundation.js';
+import outbox from './002-outbox.js';
 import webhooks from './003-webhooks.js';
 import jobRuns from './004-job-runs.js';
 
@@ -10,4 +11,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: Migration[] = [foundation, webhooks, jobRuns];
+export const migrations: Migration[] = [foundation, outbox, webhooks, jobRuns];

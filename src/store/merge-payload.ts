@@ -1,0 +1,18 @@
+/**
+ * How two pending updates of the same person combine (DESIGN §4.3: last write wins per field).
+ * Plain objects merge key by key, recursively, so `properties.plan` from the newer update does not
+ * erase `properties.tier` from the older one; anything else (strings, numbers, arrays, null) in the
+ * newer payload replaces the older value. Part of the store contract, so every backend merges alike.
+ */
+export function mergePayloads(older: Record<string, unknown>, newer: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...older };
+  for (const [key, value] of Object.entries(newer)) {
+    const previous = merged[key];
+    merged[key] = isPlainObject(previous) && isPlainObject(value) ? mergePayloads(previous, value) : value;
+  }
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

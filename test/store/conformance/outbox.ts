@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NewOutboxItem, OutboxEntry } from '../../../src/store/outbox.js';
+import type { Store } from '../../../src/store/store.js';
+import type { StoreHarness } from './types.js';
+
+const T0 = new Date('2026-03-01T12:00:00Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+const eventItem = (uniqueId: string, overrides: Partial<NewOutboxItem> = {}): NewOutboxItem => ({
+  kind: 'event',
+  payload: { unique_id: uniqueId, metric: 'Viewed Product', properties: { sku: 'A-1' } },
+  ...overrides,
+});
+const eventEntry = (uniqueId: string): OutboxEntry => ({ dedupeKey: `event:${uniqueId}`, items: [eventItem(uniqueId)] });
+const profileEntry = (key: string, payload: Record<string, unknown>): OutboxEntry => ({
+  items: [{ kind: 'profile', mergeKey: key, payload }],
+});
+
+export function outboxConformance(harness: StoreHarness): void {
+  describe('outbox', () => {
+    let store: Store | undefined;
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+    });
+    const open = async () => (store = await harness.open());
+    const claimEvents = (s: Store, now = T0, limit = 100, leaseMs = 30_000) =>
+      s.outbox.claim({ kind: 'event', limit, leaseMs, now });
+
+    it('when an entry key repeats, across calls or within one, then it is a duplicate and stored once', async () => {
+      const s = await open();
+      expect(await s.outbox.enqueue([eventEntry('a'), eventEntry('b'), eventEntry('a')], T0)).toEqual(['accepted', 'accepted', 'duplicate']);
+      expect(await s.outbox.enqueue([eventEntry('b'), eventEntry('c')], T0)).toEqual(['duplicate', 'accepted']);
+      const batch = await claimEvents(s);
+      expect(batch.items.map((i) => i.payload.unique_id)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('when an entry has several items, then all are stored under its one key', async () => {
+      const s = await open();
+      const order: OutboxEntry = { dedupeKey: 'order:1:placed', items: [eventItem('order:1:placed'), eventItem('order:1:line:0')] };
+      expect(await s.outbox.enqueue([order], T0)).toEqual(['accepted']);
+      expect(await s.outbox.enqueue([order], T0)).toEqual(['duplicate']);
+      expect((await s.outbox.stats(T0)).kinds.event.pending).toBe(2);
+    });
+
+    it('when items are claimed, then they are leased in arrival order within the count and byte limits', async () => {
+      const s = await open();
+      await s.outbox.enqueue(['a', 'b', 'c', 'd'].map(eventEntry), T0);
+      const first = await claimEvents(s, T0, 2);
+      expect(first.items.map((i) => i.payload.unique_id)).toEqual(['a', 'b']);
+      const size = first.items[0]?.sizeBytes ?? 0;
+      expect(size).toBeGreaterThan(0);
+      const second = await s.outbox.claim({ kind: 'event', limit: 10, maxBytes: size + 1, leaseMs: 30_000, now: T0 });
+      expect(second.items.map((i) => i.payload.unique_id)).toEqual(['c']);
+      expect((await s.outbox.stats(T0)).kinds.event).toMatchObject({ pending: 1, in_flight: 3 });
+      expect((await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 1, now: T0 })).items).toEqual([]);
+    });
+
+    it('when a lease expires unsettled, then its items are claimable again, unchanged, and the old lease settles nothing', async () => {
+      const s = await open();
+      await s.outbox.enqueue([eventEntry('x')], T0);
+      const first = await claimEvents(s, T0, 10, 1_000);
+      expect((await claimEvents(s, at(999))).items).toEqual([]);
+      const second = await claimEvents(s, at(1_000));
+      expect(second.items).toHaveLength(1);
+      expect(second.items[0]?.payload).toEqual(first.items[0]?.payload);
+      expect(second.items[0]?.id).toBe(first.items[0]?.id);
+      expect(await s.outbox.settle(first.leaseId, [{ id: first.items[0]!.id, status: 'delivered' }], at(1_001))).toBe(0);
+      expect(await s.outbox.settle(second.leaseId, [{ id: second.items[0]!.id, status: 'delivered' }], at(1_001))).toBe(1);
+    });
+
+    it('when items are delivered, then they leave the queue and are counted', async () => {
+      const s = await open();
+      await s.outbox.enqueue([eventEntry('a'), eventEntry('b')], T0);
+      const batch = await claimEvents(s);
+      await s.outbox.settle(batch.leaseId, batch.items.map((i) => ({ id: i.id, status: 'delivered' as const })), at(500));
+      const stats = await s.outbox.stats(at(600));
+      expect(stats.kinds.event).toMatchObject({ pending: 0, in_flight: 0, delivered: 2, dead: 0, oldest_pending_age_s: null });
+      expect(stats.lastDeliveryAt).toEqual(at(500));
+      expect((await claimEvents(s, at(10_000_000))).items).toEqual([]);
+    });
+
+    it('when an item is retried, then it waits until its time and counts an attempt only when asked', async () => {
+      const s = await open();
+      await s.outbox.enqueue([eventEntry('a'), eventEntry('b')], T0);
+      const batch = await claimEvents(s);
+      const [a, b] = batch.items;
+      await s.outbox.settle(batch.leaseId, [
+        { id: a!.id, status: 'retry', retryAt: at(5_000), countAttempt: true, error: { status: 503, detail: 'down' } },
+        { id: b!.id, status: 'retry', retryAt: at(2_000), countAttempt: false },
+      ], T0);
+      expect((await claimEvents(s, at(1_999))).items).toEqual([]);
+      const summary = await s.outbox.readySummary('event', at(1_999), 100);
+      expect(summary).toMatchObject({ ready: 0, nextAvailableAt: at(2_000) });
+      const later = await claimEvents(s, at(5_000));
+      expect(later.items.map((i) => [i.payload.unique_id, i.attempts])).toEqual([['a', 1], ['b', 0]]);
+    });
+
+    it('when a claim is released, then its items are claimable at once without an attempt', async () => {
+      const s = await open();
+      await s.outbox.enqueue([eventEntry('a')], T0);
+      const batch = await claimEvents(s);
+      expect(await s.outbox.release(batch.leaseId, T0)).toBe(1);
+      const again = await claimEvents(s);
+      expect(again.items.map((i) => i.attempts)).toEqual([0]);
+    });
+
+    it('when a worker restarts, then recoverLeases returns every in-flight item to pending', async () => {
+      let s = await open();
+      await s.outbox.enqueue([eventEntry('a'), eventEntry('b')], T0);
+      await claimEvents(s, T0, 10, 3_600_000);
+      s = store = await harness.reopen(s);
+      expect(await s.outbox.recoverLeases(T0)).toBe(2);
+      expect((await claimEvents(s)).items).toHaveLength(2);
+    });
+
+    it('when the store restarts, then pending items and dedupe keys survive', async () => {
+      let s = await open();
+      await s.outbox.enqueue([eventEntry('a')], T0);
+      s = store = await harness.reopen(s);
+      expect(await s.outbox.enqueue([eventEntry('a')], T0)).toEqual(['duplicate']);
+      expect((await claimEvents(s)).items.map((i) => i.payload.unique_id)).toEqual(['a']);
+    });
+
+    it('when updates of one person arrive while pending, then they merge field by field, newest winning', async () => {
+      const s = await open();
+      await s.outbox.enqueue([profileEntry('p:1', { first_name: 'Ada', properties: { plan: 'free', tier: 1 } })], T0);
+      await s.outbox.enqueue([profileEntry('p:1', { last_name: 'L', properties: { plan: 'pro' } })], T0);
+      const batch = await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 30_000, now: T0 });
+      expect(batch.items).toHaveLength(1);
+      expect(batch.items[0]?.payload).toEqual({ first_name: 'Ada', last_name: 'L', properties: { plan: 'pro', tier: 1 } });
+    });
+
+    it('when an update arrives while the previous one is in flight, then it waits for that one to settle', async () => {
+      const s = await open();
+      await s.outbox.enqueue([profileEntry('p:1', { first_name: 'Ada' }), profileEntry('p:2', { first_name: 'Bo' })], T0);
+      const first = await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 30_000, now: T0 });
+      await s.outbox.enqueue([profileEntry('p:1', { first_name: 'Ann' })], T0);
+      expect((await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 30_000, now: T0 })).items).toEqual([]);
+      await s.outbox.settle(first.leaseId, first.items.map((i) => ({ id: i.id, status: 'delivered' as const })), T0);
+      const second = await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 30_000, now: T0 });
+      expect(second.items.map((i) => i.payload)).toEqual([{ first_name: 'Ann' }]);
+    });
+
+    it('when items are dead-lettered, then they are listed with the error, paged, and replayable by id or kind', async () => {
+      const s = await open();
+      await s.outbox.enqueue(['a', 'b', 'c'].map(eventEntry), T0);
+      await s.outbox.enqueue([profileEntry('p:1', { first_name: 'Ada' })], T0);
+      const events = await claimEvents(s);
+      const profiles = await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 30_000, now: T0 });
+      const error = { status: 400, code: 'invalid', detail: 'bad value', pointer: '/data/0' };
+      await s.outbox.settle(events.leaseId, events.items.map((i) => ({ id: i.id, status: 'dead' as const, error })), at(10));
+      await s.outbox.settle(profiles.leaseId, profiles.items.map((i) => ({ id: i.id, status: 'dead' as const, error })), at(10));
+
+      const page1 = await s.outbox.listDeadLetters({ kind: 'event', limit: 2 });
+      expect(page1.items.map((d) => d.payload.unique_id)).toEqual(['a', 'b']);
+      expect(page1.items[0]).toMatchObject({ kind: 'event', error, deadAt: at(10) });
+      const page2 = await s.outbox.listDeadLetters({ kind: 'event', limit: 2, cursor: page1.nextCursor });
+      expect(page2.items.map((d) => d.payload.unique_id)).toEqual(['c']);
+      expect(page2.nextCursor).toBeUndefined();
+      expect((await s.outbox.stats(T0)).kinds).toMatchObject({ event: { dead: 3 }, profile: { dead: 1 } });
+
+      expect(await s.outbox.replayDeadLetters({ ids: [page1.items[1]!.id, 'nope'] }, at(20))).toBe(1);
+      expect(await s.outbox.replayDeadLetters({ kind: 'profile' }, at(20))).toBe(1);
+      expect((await claimEvents(s, at(20))).items.map((i) => [i.payload.unique_id, i.attempts])).toEqual([['b', 0]]);
+      expect(await s.outbox.replayDeadLetters({}, at(30))).toBe(2);
+      expect((await s.outbox.listDeadLetters({ limit: 10 })).items).toEqual([]);
+    });
+
+    it('when items wait, then stats report the oldest pending age per kind', async () => {
+      const s = await open();
+      await s.outbox.enqueue([eventEntry('a')], T0);
+      await s.outbox.enqueue([eventEntry('b')], at(5_000));
+      const stats = await s.outbox.stats(at(65_000));
+      expect(stats.kinds.event.oldest_pending_age_s).toBe(65);
+      expect(stats.kinds.profile.oldest_pending_age_s).toBeNull();
+      const summary = await s.outbox.readySummary('event', at(65_000), 1);
+      expect(summary).toMatchObject({ ready: 1, oldestReadyAt: T0 });
+    });
+  });
+}
