@@ -2,7 +2,9 @@ import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { createHealthRouter } from '../routes/health.js';
-import { createTokenVerifier, type TokenSets } from './lib/auth.js';
+import { createKlaviyoWebhookRouter, type KlaviyoWebhookOptions } from '../routes/webhooks.js';
+import { createWebhookAdminRouter } from '../routes/webhooks-admin.js';
+import { createTokenVerifier, requireToken, type TokenSets } from './lib/auth.js';
 import type { Logger } from './lib/logger.js';
 import type { Metrics } from './lib/metrics.js';
 import { OpenApiRegistry } from './lib/openapi.js';
@@ -10,6 +12,8 @@ import { notFoundHandler, problemHandler, requireJsonBody } from './lib/problem.
 import type { ReadinessCheck } from './lib/readiness.js';
 import { requestIdFor } from './lib/request-id.js';
 import type { Store } from './store/store.js';
+import { createJobsRouter } from '../routes/jobs.js';
+import type { JobRunner } from '../services/jobs/runner.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -18,9 +22,13 @@ export interface AppDeps {
   tokens: TokenSets;
   /** Extra readiness probes (Klaviyo auth, worker); the store probe is always included. */
   readiness?: ReadinessCheck[];
+  /** The job runner (DESIGN §4.5); absent → no /v1/jobs routes. */
+  jobs?: JobRunner;
   /** Limit for JSON request bodies, in bytes. */
   jsonBodyLimitBytes?: number;
   version?: string;
+  /** Klaviyo webhook receiver (absent → no secret → 503) and the forward worker's wake-up. */
+  webhooks?: KlaviyoWebhookOptions & { onForwardsRequeued?: () => void };
 }
 
 export const DEFAULT_JSON_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -83,9 +91,23 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  // Before any JSON parser: the Klaviyo signature covers the raw bytes.
+  app.use(createKlaviyoWebhookRouter({ inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks }));
+
   const api: Router = express.Router();
   api.use(requireJsonBody, express.json({ limit: deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES }));
+  api.use(
+    createWebhookAdminRouter({
+      inbox: deps.store.inbox,
+      forwards: deps.store.forwards,
+      openapi,
+      requireAdmin: requireToken(verifyToken, 'admin'),
+      clock: deps.webhooks?.clock,
+      onForwardsRequeued: deps.webhooks?.onForwardsRequeued,
+    }),
+  );
   app.use('/v1', api);
+  if (deps.jobs) api.use(createJobsRouter({ runner: deps.jobs, openapi, requireAdmin: requireToken(verifyToken, 'admin') }));
 
   app.use(notFoundHandler);
   app.use(problemHandler());

@@ -1,0 +1,83 @@
+import express, { Router, type ErrorRequestHandler } from 'express';
+import { z } from 'zod';
+import { AppError } from '../src/lib/errors.js';
+import type { Metrics } from '../src/lib/metrics.js';
+import type { OpenApiRegistry } from '../src/lib/openapi.js';
+import type { InboxStore } from '../src/store/webhook-inbox.js';
+import { failureResult, successResult } from '../services/webhooks/delivery-result.js';
+import { createKlaviyoWebhookReceiver } from '../services/webhooks/receive-delivery.js';
+import { WebhookVerificationError } from '../services/webhooks/verify-signature.js';
+
+export const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+export interface KlaviyoWebhookOptions {
+  /** KLAVIYO_WEBHOOK_SECRETS; empty → the route answers 503. */
+  secrets: string[];
+  /** KLAVIYO_WEBHOOK_TOLERANCE_S, in seconds. */
+  toleranceS: number;
+  /** Largest accepted body, in bytes (default 10 MB). */
+  bodyLimitBytes?: number;
+  /** Wakes the dispatcher after new events are stored. */
+  onEventsStored?: () => void;
+  clock?: () => Date;
+}
+
+export interface KlaviyoWebhookRouterDeps {
+  inbox: InboxStore;
+  metrics: Metrics;
+  openapi: OpenApiRegistry;
+  options: KlaviyoWebhookOptions | undefined;
+}
+
+const receivedSchema = z.object({ received: z.number().int(), duplicates: z.number().int() });
+
+/** `POST /webhooks/klaviyo`: mounted before any JSON parser, because the signature covers the raw bytes. */
+export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouterDeps): Router {
+  const receive = createKlaviyoWebhookReceiver({
+    inbox: deps.inbox,
+    secrets: deps.options?.secrets ?? [],
+    toleranceS: deps.options?.toleranceS ?? 300,
+    clock: deps.options?.clock ?? (() => new Date()),
+    onEventsStored: deps.options?.onEventsStored,
+  });
+  deps.openapi.add({
+    method: 'post',
+    path: '/webhooks/klaviyo',
+    summary: 'Klaviyo system webhook receiver (HMAC-SHA256 over the raw body and Klaviyo-Timestamp)',
+    tags: ['webhooks'],
+    security: 'klaviyo-signature',
+    bodyContentType: 'application/json',
+    responses: {
+      200: { description: 'every item durably stored', schema: receivedSchema },
+      400: { description: 'signature valid but the body is not JSON or not a delivery' },
+      401: { description: 'missing header, bad signature, stale timestamp or webhook id mismatch' },
+      413: { description: 'body over the limit' },
+      503: { description: 'no secret configured' },
+    },
+  });
+
+  const router = Router();
+  // Any content type: Klaviyo sends application/json, but the bytes must reach the verifier untouched.
+  const rawBody = express.raw({ type: () => true, limit: deps.options?.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES });
+  router.post('/webhooks/klaviyo', rawBody, async (req, res) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const result = await receive({ rawBody: body, headers: req.headers });
+    deps.metrics.webhookDeliveries.inc({ result: successResult(result.received, result.duplicates) });
+    res.status(200).json(result);
+  });
+  const countAndTranslate: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
+    deps.metrics.webhookDeliveries.inc({ result: failureResult(error) });
+    if (!(error instanceof WebhookVerificationError)) return next(error);
+    next(
+      new AppError({
+        code: 'webhook_verification_failed',
+        status: 401,
+        title: 'Webhook verification failed',
+        detail: error.message,
+        extensions: { reason: error.reason },
+      }),
+    );
+  };
+  router.use('/webhooks/klaviyo', countAndTranslate);
+  return router;
+}

@@ -1,0 +1,141 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/store.js';
+import { buildKlaviyoDeliveryBody, buildKlaviyoWebhookEvent, signKlaviyoBody, signKlaviyoDelivery } from '../helpers/klaviyo-webhook-signer.js';
+import { NOW, SECRET_CURRENT, SECRET_PREVIOUS, TOLERANCE_S, buildWebhookApp } from './webhook-app.js';
+
+interface Delivery {
+  body: string | Buffer;
+  headers: Record<string, string>;
+}
+
+const signed = (overrides: { secret?: string; body?: unknown; sentAt?: Date; webhookId?: string } = {}): Delivery =>
+  signKlaviyoDelivery({ secret: overrides.secret ?? SECRET_CURRENT, body: overrides.body ?? buildKlaviyoDeliveryBody(), sentAt: overrides.sentAt ?? NOW, webhookId: overrides.webhookId });
+
+const without = (d: Delivery, header: string): Delivery => {
+  const headers = { ...d.headers };
+  delete headers[header];
+  return { ...d, headers };
+};
+
+const withBody = (d: Delivery, body: string | Buffer): Delivery => ({ ...d, body });
+
+/** Signed by a valid secret over a body we choose (valid signature, bad content). */
+const signedRaw = (body: string | Buffer): Delivery => {
+  const timestamp = NOW.toUTCString();
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'klaviyo-signature': signKlaviyoBody(body, timestamp, SECRET_CURRENT), 'klaviyo-timestamp': timestamp, 'klaviyo-webhook-id': '01KP49WEBHOOK' },
+  };
+};
+
+const flipOneByte = (body: string): string => {
+  const i = body.indexOf('opened_email');
+  return `${body.slice(0, i)}O${body.slice(i + 1)}`;
+};
+
+const repeatedTwice = (() => {
+  const event = buildKlaviyoWebhookEvent();
+  return buildKlaviyoDeliveryBody({ events: [event, event, buildKlaviyoWebhookEvent()] });
+})();
+
+interface Row {
+  when: string;
+  delivery: () => Delivery;
+  status: number;
+  reason?: string;
+  answer?: { received: number; duplicates: number };
+  inbox: number;
+  secrets?: string[];
+}
+
+const table: Row[] = [
+  { when: 'a valid delivery signed with the current secret', delivery: () => signed(), status: 200, answer: { received: 1, duplicates: 0 }, inbox: 1 },
+  { when: 'a valid delivery signed with the previous secret (rotation)', delivery: () => signed({ secret: SECRET_PREVIOUS }), status: 200, answer: { received: 1, duplicates: 0 }, inbox: 1 },
+  { when: 'one byte of the body changed', delivery: () => { const d = signed(); return withBody(d, flipOneByte(d.body as string)); }, status: 401, reason: 'signature_mismatch', inbox: 0 },
+  { when: 'the same JSON re-serialized with other whitespace', delivery: () => { const d = signed(); return withBody(d, JSON.stringify(JSON.parse(d.body as string), null, 2)); }, status: 401, reason: 'signature_mismatch', inbox: 0 },
+  { when: 'signed with a wrong secret', delivery: () => signed({ secret: 'not-the-configured-secret-xx' }), status: 401, reason: 'signature_mismatch', inbox: 0 },
+  { when: 'Klaviyo-Signature is missing', delivery: () => without(signed(), 'klaviyo-signature'), status: 401, reason: 'missing_signature', inbox: 0 },
+  { when: 'Klaviyo-Timestamp is missing', delivery: () => without(signed(), 'klaviyo-timestamp'), status: 401, reason: 'missing_timestamp', inbox: 0 },
+  { when: 'Klaviyo-Webhook-Id is missing', delivery: () => without(signed(), 'klaviyo-webhook-id'), status: 401, reason: 'missing_webhook_id', inbox: 0 },
+  { when: 'the signature is not hex', delivery: () => { const d = signed(); return { ...d, headers: { ...d.headers, 'klaviyo-signature': 'sha256=abc' } }; }, status: 401, reason: 'malformed_signature', inbox: 0 },
+  { when: 'the timestamp is older than the tolerance', delivery: () => signed({ sentAt: new Date(NOW.getTime() - (TOLERANCE_S + 1) * 1000) }), status: 401, reason: 'timestamp_too_old', inbox: 0 },
+  { when: 'the timestamp is just inside the tolerance', delivery: () => signed({ sentAt: new Date(NOW.getTime() - TOLERANCE_S * 1000) }), status: 200, answer: { received: 1, duplicates: 0 }, inbox: 1 },
+  { when: 'the timestamp is further ahead than the tolerance', delivery: () => signed({ sentAt: new Date(NOW.getTime() + (TOLERANCE_S + 1) * 1000) }), status: 401, reason: 'timestamp_too_new', inbox: 0 },
+  { when: 'the timestamp is signed but not a date', delivery: () => { const ts = 'yesterday-ish'; const body = JSON.stringify(buildKlaviyoDeliveryBody()); return { body, headers: { 'content-type': 'application/json', 'klaviyo-signature': signKlaviyoBody(body, ts, SECRET_CURRENT), 'klaviyo-timestamp': ts, 'klaviyo-webhook-id': '01KP49WEBHOOK' } }; }, status: 401, reason: 'timestamp_unparsable', inbox: 0 },
+  { when: 'the webhook id header differs from meta.klaviyo_webhook_id', delivery: () => signed({ webhookId: '01OTHERWEBHOOK' }), status: 401, reason: 'webhook_id_mismatch', inbox: 0 },
+  { when: 'a valid signature covers a non-JSON body', delivery: () => signedRaw('event=opened&id=1'), status: 400, inbox: 0 },
+  { when: 'a valid signature covers JSON that is not a delivery', delivery: () => signedRaw(JSON.stringify({ data: [{ topic: 'x' }], meta: {} })), status: 400, inbox: 0 },
+  { when: 'a valid signature covers an empty body', delivery: () => signedRaw(''), status: 400, inbox: 0 },
+  { when: 'the body is over 10 MB', delivery: () => signedRaw(Buffer.alloc(10 * 1024 * 1024 + 1, 0x20)), status: 413, inbox: 0 },
+  { when: 'one delivery repeats an external_id', delivery: () => signed({ body: repeatedTwice }), status: 200, answer: { received: 3, duplicates: 1 }, inbox: 2 },
+  { when: 'one delivery carries 1,000 events', delivery: () => signed({ body: buildKlaviyoDeliveryBody({ events: Array.from({ length: 1000 }, () => buildKlaviyoWebhookEvent()) }) }), status: 200, answer: { received: 1000, duplicates: 0 }, inbox: 1000 },
+  { when: 'no secret is configured', delivery: () => signed(), secrets: [], status: 503, inbox: 0 },
+];
+
+const post = (app: Parameters<typeof request>[0], d: Delivery) => {
+  let req = request(app).post('/webhooks/klaviyo');
+  for (const [name, value] of Object.entries(d.headers)) req = req.set(name, value);
+  // A string goes out byte-for-byte; superagent would JSON-encode a Buffer under a JSON content type.
+  return req.send(typeof d.body === 'string' ? d.body : d.body.toString('utf8'));
+};
+
+describe('POST /webhooks/klaviyo', () => {
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+  });
+
+  it.each(table)('when $when, then $status and the inbox holds $inbox', async (row) => {
+    const built = buildWebhookApp({ secrets: row.secrets });
+    store = built.store;
+    const delivery = row.delivery();
+    const res = await post(built.app, delivery);
+    expect(res.status).toBe(row.status);
+    if (row.answer) expect(res.body).toEqual(row.answer);
+    else expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    if (row.reason) expect(JSON.parse(res.text)).toMatchObject({ status: 401, reason: row.reason });
+    // The expected signature is never echoed, whatever the failure.
+    const expected = ['klaviyo-timestamp'].every((h) => delivery.headers[h]) ? signKlaviyoBody(delivery.body, delivery.headers['klaviyo-timestamp']!, SECRET_CURRENT) : 'none';
+    if (row.status !== 200) expect(res.text).not.toContain(expected);
+    expect(await store.inbox.list({ limit: 2000 })).toHaveLength(row.inbox);
+  });
+
+  it('when the same delivery arrives twice, then the second answer counts every item as a duplicate and nothing is stored twice', async () => {
+    const built = buildWebhookApp();
+    store = built.store;
+    const delivery = signed({ body: buildKlaviyoDeliveryBody({ events: [buildKlaviyoWebhookEvent(), buildKlaviyoWebhookEvent()] }) });
+    expect((await post(built.app, delivery)).body).toEqual({ received: 2, duplicates: 0 });
+    const again = await post(built.app, delivery);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ received: 2, duplicates: 2 });
+    expect(await store.inbox.list({ limit: 10 })).toHaveLength(2);
+  });
+
+  it('when deliveries end in each outcome, then webhook_deliveries_total counts them by result', async () => {
+    const built = buildWebhookApp({ bodyLimitBytes: 1024 });
+    store = built.store;
+    const ok = signed();
+    await post(built.app, ok);
+    await post(built.app, ok);
+    await post(built.app, signed({ secret: 'not-the-configured-secret-xx' }));
+    await post(built.app, signed({ sentAt: new Date(0) }));
+    await post(built.app, signedRaw('not json'));
+    await post(built.app, signedRaw(Buffer.alloc(2048, 0x20)));
+    const metrics = await built.deps.metrics.registry.getSingleMetricAsString('webhook_deliveries_total');
+    for (const result of ['accepted', 'duplicate', 'bad_signature', 'stale', 'malformed', 'too_large']) {
+      expect(metrics).toContain(`webhook_deliveries_total{result="${result}"} 1`);
+    }
+  });
+
+  it('when a delivery is refused, then neither the signature nor the secret reaches the logs', async () => {
+    const built = buildWebhookApp();
+    store = built.store;
+    const forged = signed({ secret: 'not-the-configured-secret-xx' });
+    await post(built.app, forged);
+    expect(built.logs.text()).not.toContain(forged.headers['klaviyo-signature']);
+    expect(built.logs.text()).not.toContain(SECRET_CURRENT);
+    expect(built.logs.text()).toContain('webhook_verification_failed');
+  });
+});
