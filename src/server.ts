@@ -9,6 +9,7 @@ import { createLogger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { closeServerGracefully } from './lib/shutdown.js';
 import { openSqliteStore } from './store/sqlite/open.js';
+import { createWebhookWorkers } from '../services/webhooks/webhook-workers.js';
 
 /** The only module with effects: reads the environment, listens, handles signals (DESIGN §2). */
 async function main(): Promise<void> {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const store = openSqliteStore({ dataDir: config.dataDir });
   const metrics = createMetrics();
   const version = readPackageVersion();
+  const webhookWorkers = createWebhookWorkers({ store, logger, metrics, forward: config.webhookForward });
 
   const app = createApp({
     logger,
@@ -38,7 +40,14 @@ async function main(): Promise<void> {
     metrics,
     tokens: { ingest: config.auth.ingestTokens, admin: config.auth.adminTokens },
     version,
+    webhooks: {
+      secrets: config.klaviyo.webhookSecrets,
+      toleranceS: config.klaviyo.webhookToleranceS,
+      onEventsStored: webhookWorkers.wakeDispatcher,
+      onForwardsRequeued: webhookWorkers.wakeForwarder,
+    },
   });
+  webhookWorkers.start();
 
   const server = createServer(app);
   server.listen(config.port, config.host, () => {
@@ -58,6 +67,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs + 2000);
     hardStop.unref();
     const outcome = await closeServerGracefully(server, config.shutdownTimeoutMs);
+    await webhookWorkers.stop();
     await store.close();
     logger.info({ outcome }, 'stopped');
     logger.flush();

@@ -1,0 +1,62 @@
+import type { Logger } from '../../src/lib/logger.js';
+import type { InboxEvent, InboxStore } from '../../src/store/webhook-inbox.js';
+import { createWakeableLoop, type WakeableLoop } from './wakeable-loop.js';
+
+/** Receives newly stored events; called at least once per event, so it must be idempotent. */
+export interface WebhookEventHandler {
+  name: string;
+  handle(events: InboxEvent[]): Promise<void>;
+}
+
+export interface WebhookDispatcherOptions {
+  inbox: InboxStore;
+  handlers: WebhookEventHandler[];
+  logger: Logger;
+  clock?: () => Date;
+  /** Events handed over per round. */
+  batchSize?: number;
+  /** Safety poll when nobody wakes the dispatcher, in milliseconds. */
+  pollIntervalMs?: number;
+  /** Pause after a handler failed, in milliseconds. */
+  failureBackoffMs?: number;
+}
+
+/**
+ * Hands stored events to every handler, oldest first, off the request path (DESIGN §7). An event is
+ * marked dispatched only after every handler accepted it, so events stored before a crash or
+ * restart are picked up on the next start: the inbox, not memory, is the queue.
+ */
+export function createWebhookDispatcher(options: WebhookDispatcherOptions): WakeableLoop & { dispatchOnce(): Promise<number> } {
+  const clock = options.clock ?? (() => new Date());
+  const batchSize = options.batchSize ?? 500;
+  const log = options.logger.child({ component: 'webhook-dispatcher' });
+
+  async function dispatchOnce(): Promise<number> {
+    const events = await options.inbox.listUndispatched(batchSize);
+    if (events.length === 0) return 0;
+    for (const handler of options.handlers) await handler.handle(events);
+    await options.inbox.markDispatched(events.map((e) => e.seq), clock());
+    return events.length;
+  }
+
+  let backoffUntil = 0;
+  const loop = createWakeableLoop({
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    async round() {
+      // A wake-up during a failure backoff must not turn it into a tight retry loop.
+      const backoffLeft = backoffUntil - clock().getTime();
+      if (backoffLeft > 0) return backoffLeft;
+      try {
+        const handed = await dispatchOnce();
+        // A full batch means more may be waiting: go again at once.
+        return handed === batchSize ? 0 : undefined;
+      } catch (error) {
+        log.error({ err: error }, 'a webhook event handler failed; the events stay undispatched and are retried');
+        const backoffMs = options.failureBackoffMs ?? 5000;
+        backoffUntil = clock().getTime() + backoffMs;
+        return backoffMs;
+      }
+    },
+  });
+  return { ...loop, dispatchOnce };
+}

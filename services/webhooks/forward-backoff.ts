@@ -1,0 +1,36 @@
+export interface ForwardRetryPolicy {
+  /** Attempts before a delivery is dead-lettered (the first try counts). */
+  maxAttempts: number;
+  /** Ceiling of the first retry's delay, in milliseconds; it doubles per attempt. */
+  baseDelayMs: number;
+  /** Cap of any delay, in milliseconds. */
+  maxDelayMs: number;
+}
+
+/** About a day of retries: 1 s, 2 s, 4 s … capped at 1 h, 16 attempts in all. */
+export const DEFAULT_FORWARD_RETRY_POLICY: ForwardRetryPolicy = { maxAttempts: 16, baseDelayMs: 1000, maxDelayMs: 60 * 60 * 1000 };
+
+/**
+ * Exponential backoff with full jitter (a uniform delay in [0, min(cap, base·2^(n−1))]): retries of
+ * many deliveries that failed together spread out instead of hitting the subscriber in waves.
+ * `failedAttempts` counts the failure just recorded (1 after the first try). A `Retry-After` from
+ * the subscriber (in milliseconds) is honoured as a floor.
+ */
+export function forwardRetryDelayMs(
+  policy: ForwardRetryPolicy,
+  failedAttempts: number,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
+  const jittered = Math.floor(random() * ceiling);
+  return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
+}
+
+/** `Retry-After` as seconds or an HTTP-date, in milliseconds from `now`; undefined when absent or unreadable. */
+export function parseRetryAfterMs(value: string | null, now: Date): number | undefined {
+  if (value === null) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}
