@@ -1,0 +1,134 @@
+import { SlidingWindowLog } from './sliding-window.js';
+import type { KlaviyoBudget } from './rate-limits.js';
+import type { Clock, Sleep } from './timing.js';
+
+export interface ClassLimiterOptions {
+  /** Already scaled by the rate share. */
+  budget: KlaviyoBudget;
+  /** Divides every window, pause and reset length (benchmarks against a sped-up sandbox). */
+  speedUp: number;
+  /** Added to every window, unscaled: absorbs network jitter between our clock and Klaviyo's. */
+  guardMs: number;
+  clock: Clock;
+  sleep: Sleep;
+}
+
+export interface ClassLimiterStats {
+  queued: number;
+  /** ISO time until which the class is paused (429 or exhausted RateLimit-Remaining), else null. */
+  paused_until: string | null;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+const SECOND_MS = 1_000;
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * One limit class: a FIFO of callers in front of a sliding-window gate (burst, steady, daily),
+ * a pause (429 Retry-After) and Klaviyo's own RateLimit-Remaining hint. Callers are released in
+ * order as soon as every constraint allows; the requests themselves then run concurrently.
+ * (Why not Bottleneck: see docs/klaviyo-service.md — its datastore costs ~3 ms per job, serialized.)
+ */
+export class ClassLimiter {
+  private readonly log: SlidingWindowLog;
+  private readonly waiters: Waiter[] = [];
+  private pausedUntil = 0;
+  /** Klaviyo's own view of the steady window (RateLimit-Remaining / RateLimit-Reset). */
+  private serverHint: { remaining: number; until: number } | undefined;
+  private wake: { at: number; cancel: AbortController } | undefined;
+
+  constructor(private readonly options: ClassLimiterOptions) {
+    const { budget, speedUp, guardMs } = options;
+    const rule = (lengthMs: number, limit: number) => ({ lengthMs: lengthMs / speedUp + guardMs, limit });
+    const rules = [rule(SECOND_MS, budget.burstPerSecond), rule(MINUTE_MS, budget.steadyPerMinute)];
+    if (budget.dailyCap !== undefined) rules.push(rule(DAY_MS, budget.dailyCap));
+    this.log = new SlidingWindowLog(rules);
+  }
+
+  /** Resolves when one request of this class may be sent; rejects if `signal` aborts first. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const waiter: Waiter = { resolve, reject, signal, onAbort: () => this.abandon(waiter) };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.release();
+    });
+  }
+
+  /** A 429: nothing of this class goes out for `retryAfterMs` (Klaviyo time). Returns our wait in ms. */
+  pause(retryAfterMs: number): number {
+    const waitMs = retryAfterMs / this.options.speedUp;
+    this.pausedUntil = Math.max(this.pausedUntil, this.options.clock.now() + waitMs);
+    return waitMs;
+  }
+
+  /** Tightens the class by Klaviyo's RateLimit-Remaining / RateLimit-Reset (seconds) of a non-429 answer. */
+  observe(remaining: number, resetSeconds: number): void {
+    const until = this.options.clock.now() + (resetSeconds * SECOND_MS) / this.options.speedUp;
+    this.serverHint = { remaining, until };
+    this.release();
+  }
+
+  stats(): ClassLimiterStats {
+    const now = this.options.clock.now();
+    const pausedUntil = Math.max(this.pausedUntil, this.hintBlocksUntil(now));
+    return {
+      queued: this.waiters.length,
+      paused_until: pausedUntil > now ? new Date(pausedUntil).toISOString() : null,
+    };
+  }
+
+  /** Lets waiters through, in order, while every constraint allows; then sleeps until the next fits. */
+  private release(): void {
+    const now = this.options.clock.now();
+    while (this.waiters.length > 0) {
+      const at = Math.max(this.log.earliestAt(now), this.pausedUntil, this.hintBlocksUntil(now));
+      if (at > now) {
+        this.wakeAt(at);
+        return;
+      }
+      const waiter = this.waiters.shift() as Waiter;
+      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      this.log.record(now);
+      if (this.serverHint) this.serverHint.remaining -= 1;
+      waiter.resolve();
+    }
+  }
+
+  private wakeAt(at: number): void {
+    if (this.wake && this.wake.at <= at) return;
+    this.wake?.cancel.abort();
+    const cancel = new AbortController();
+    this.wake = { at, cancel };
+    this.options.sleep(at - this.options.clock.now(), cancel.signal).then(
+      () => {
+        if (this.wake?.cancel === cancel) this.wake = undefined;
+        this.release();
+      },
+      () => undefined, // cancelled: a sooner wake replaced this one
+    );
+  }
+
+  private abandon(waiter: Waiter): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index >= 0) this.waiters.splice(index, 1);
+    waiter.reject(waiter.signal?.reason);
+  }
+
+  private hintBlocksUntil(now: number): number {
+    const hint = this.serverHint;
+    if (!hint || hint.until <= now) return 0;
+    return hint.remaining > 0 ? 0 : hint.until;
+  }
+}

@@ -1,0 +1,133 @@
+import type { Logger } from '../../src/lib/logger.js';
+import type { Metrics } from '../../src/lib/metrics.js';
+import { KlaviyoAuthError, KlaviyoRateLimitedError, type KlaviyoOutcome, toKlaviyoError } from './errors.js';
+import type { KlaviyoLimiters } from './limiter.js';
+import type { KlaviyoLimitClassName } from './rate-limits.js';
+import { backoffDelayMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+import { type Clock, realSleep, type Sleep, systemClock } from './timing.js';
+import { buildHeaders, buildUrl, parseBody, type Query } from './wire.js';
+
+export interface KlaviyoClientOptions {
+  /** Private key `pk_…`. */
+  apiKey: string;
+  baseUrl: string;
+  /** The pinned `revision` header, e.g. `2026-07-15`. */
+  revision: string;
+  /** The process-wide limiters (one set shared by every caller). */
+  limiters: KlaviyoLimiters;
+  fetch?: typeof fetch;
+  clock?: Clock;
+  sleep?: Sleep;
+  /** Source of jitter in [0, 1); tests pin it. */
+  random?: () => number;
+  /** Per-attempt timeout in milliseconds (default 30 000). */
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  /** Most time one call may spend waiting out 429s, in milliseconds (default 300 000). */
+  maxThrottleWaitMs?: number;
+  metrics?: Pick<Metrics, 'klaviyoRequests' | 'klaviyoThrottled'>;
+  logger?: Logger;
+  /** Called with false after a 401/403 and with true after a 2xx (drives /readyz). */
+  onAuthStatus?: (ok: boolean) => void;
+}
+
+export interface KlaviyoRequest {
+  limitClass: KlaviyoLimitClassName;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** `/api/...`, or an absolute `links.next` URL. */
+  path: string;
+  query?: Query;
+  /** A JSON:API document; serialized as JSON. */
+  body?: unknown;
+  /** Whether repeating the call is harmless; only idempotent calls are retried. */
+  idempotent: boolean;
+  /** Cancels waiting, backoff and the request in flight (job cancellation). */
+  signal?: AbortSignal;
+}
+
+export interface KlaviyoResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON:API document; undefined for 202/204 without a body. */
+  body: T;
+}
+
+export interface KlaviyoClient {
+  readonly baseUrl: string;
+  readonly revision: string;
+  request<T = unknown>(request: KlaviyoRequest): Promise<KlaviyoResponse<T>>;
+}
+
+/**
+ * Owns the wire (STYLE 8): every request waits for its limit class, carries the key and pinned
+ * revision, times out, and is classified by `toKlaviyoError`. This is the only layer that retries.
+ */
+export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClient {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? realSleep;
+  const random = options.random ?? Math.random;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
+  const maxThrottleWaitMs = options.maxThrottleWaitMs ?? 300_000;
+  const { limiters, metrics, logger, onAuthStatus } = options;
+
+  async function attempt(request: KlaviyoRequest): Promise<KlaviyoOutcome> {
+    const url = buildUrl(options.baseUrl, request.path, request.query);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    try {
+      const response = await doFetch(url, {
+        method: request.method,
+        headers: buildHeaders(options.apiKey, options.revision, request.body !== undefined),
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal,
+      });
+      const body = parseBody(await response.text());
+      return { kind: 'response', status: response.status, headers: response.headers, body };
+    } catch (cause) {
+      // The caller's cancellation is not a Klaviyo failure: let it through untouched.
+      if (request.signal?.aborted) throw request.signal.reason;
+      return timeout.aborted ? { kind: 'timeout', timeoutMs } : { kind: 'network', cause };
+    }
+  }
+
+  async function request<T>(request: KlaviyoRequest): Promise<KlaviyoResponse<T>> {
+    const { limitClass } = request;
+    let failures = 0;
+    let throttledMs = 0;
+    for (;;) {
+      await limiters.acquire(limitClass, request.signal);
+      const started = clock.now();
+      const outcome = await attempt(request);
+      const status = outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
+      metrics?.klaviyoRequests.inc({ endpoint: limitClass, status });
+      logger?.debug({ limitClass, method: request.method, status, ms: clock.now() - started }, 'klaviyo request');
+
+      if (outcome.kind === 'response' && outcome.status < 400) {
+        limiters.observeHeaders(limitClass, outcome.headers);
+        onAuthStatus?.(true);
+        return { status: outcome.status, headers: outcome.headers, body: outcome.body as T };
+      }
+      const error = toKlaviyoError(outcome, limitClass, clock.now());
+      if (error instanceof KlaviyoRateLimitedError) {
+        metrics?.klaviyoThrottled.inc({ limit_class: limitClass });
+        // The limiter holds back the whole class; this call waits in line without spending an attempt.
+        const waitMs = limiters.pause(limitClass, error.retryAfterMs);
+        throttledMs += waitMs;
+        logger?.warn({ limitClass, retryAfterMs: error.retryAfterMs, waitMs }, 'klaviyo throttled');
+        if (request.idempotent && throttledMs <= maxThrottleWaitMs) continue;
+        throw error;
+      }
+      if (outcome.kind === 'response') limiters.observeHeaders(limitClass, outcome.headers);
+      if (error instanceof KlaviyoAuthError) onAuthStatus?.(false);
+      failures += 1;
+      if (!error.retryable || !request.idempotent || failures >= retry.maxAttempts) throw error;
+      const delayMs = backoffDelayMs(failures, retry, random);
+      logger?.warn({ limitClass, status, code: error.code, failures, delayMs }, 'klaviyo transient failure, retrying');
+      await sleep(delayMs, request.signal);
+    }
+  }
+
+  return { baseUrl: options.baseUrl, revision: options.revision, request };
+}

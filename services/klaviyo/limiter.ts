@@ -1,0 +1,72 @@
+import { ClassLimiter, type ClassLimiterStats } from './class-limiter.js';
+import { type KlaviyoBudget, KLAVIYO_LIMIT_CLASSES, type KlaviyoLimitClassName, scaleBudget } from './rate-limits.js';
+import { type Clock, realSleep, type Sleep, systemClock } from './timing.js';
+
+export interface KlaviyoLimitersOptions {
+  /** KLAVIYO_RATE_SHARE: fraction (0–1] of every Klaviyo limit this process may use. */
+  rateShare: number;
+  /** Divides every window length (and Retry-After / reset waits); 1 in production. */
+  speedUp?: number;
+  clock?: Clock;
+  sleep?: Sleep;
+  /** Safety margin added to every window, in milliseconds (default 50). */
+  guardMs?: number;
+  /** Replaces published budgets for some classes (tests); still scaled by rateShare. */
+  budgetOverrides?: Partial<Record<KlaviyoLimitClassName, KlaviyoBudget>>;
+}
+
+export interface KlaviyoLimiters {
+  readonly speedUp: number;
+  /** Waits for a slot in the class; rejects with the signal's reason if it aborts first. */
+  acquire(limitClass: KlaviyoLimitClassName, signal?: AbortSignal): Promise<void>;
+  /** After a 429: pauses the class for Retry-After (Klaviyo ms). Returns the wait we apply, in ms. */
+  pause(limitClass: KlaviyoLimitClassName, retryAfterMs: number): number;
+  /** Feeds the RateLimit-Remaining / RateLimit-Reset headers of a non-429 answer. */
+  observeHeaders(limitClass: KlaviyoLimitClassName, headers: Headers): void;
+  /** The budget this process applies to the class (after the rate share). */
+  budget(limitClass: KlaviyoLimitClassName): KlaviyoBudget;
+  /** Per class that has been used: queue length and pause (for GET /v1/sync). */
+  stats(): Partial<Record<KlaviyoLimitClassName, ClassLimiterStats>>;
+}
+
+/**
+ * One set per process, shared by the sync worker and the jobs, so the whole process stays within
+ * Klaviyo's limits. Limiters are created on first use of their class.
+ */
+export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoLimiters {
+  const { rateShare, speedUp = 1, clock = systemClock, sleep = realSleep, guardMs = 50 } = options;
+  if (!(rateShare > 0 && rateShare <= 1)) throw new RangeError('rateShare must be in (0, 1]');
+  if (!(speedUp > 0)) throw new RangeError('speedUp must be > 0');
+  const limiters = new Map<KlaviyoLimitClassName, ClassLimiter>();
+
+  const budget = (limitClass: KlaviyoLimitClassName) =>
+    scaleBudget(options.budgetOverrides?.[limitClass] ?? KLAVIYO_LIMIT_CLASSES[limitClass], rateShare);
+
+  const limiterFor = (limitClass: KlaviyoLimitClassName): ClassLimiter => {
+    let limiter = limiters.get(limitClass);
+    if (!limiter) {
+      limiter = new ClassLimiter({ budget: budget(limitClass), speedUp, guardMs, clock, sleep });
+      limiters.set(limitClass, limiter);
+    }
+    return limiter;
+  };
+
+  return {
+    speedUp,
+    acquire: (limitClass, signal) => limiterFor(limitClass).acquire(signal),
+    pause: (limitClass, retryAfterMs) => limiterFor(limitClass).pause(retryAfterMs),
+    observeHeaders(limitClass, headers) {
+      const remaining = Number(headers.get('ratelimit-remaining') ?? Number.NaN);
+      const reset = Number(headers.get('ratelimit-reset') ?? Number.NaN);
+      if (Number.isFinite(remaining) && Number.isFinite(reset) && reset >= 0) {
+        limiterFor(limitClass).observe(remaining, reset);
+      }
+    },
+    budget,
+    stats() {
+      const stats: Partial<Record<KlaviyoLimitClassName, ClassLimiterStats>> = {};
+      for (const [name, limiter] of limiters) stats[name] = limiter.stats();
+      return stats;
+    },
+  };
+}
