@@ -1,0 +1,70 @@
+import type { CacheStore } from '../../src/store/store.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** DESIGN §8 lifetimes of cached Klaviyo reads, in milliseconds. */
+export const CACHE_TTL_MS = {
+  predictiveAnalytics: 24 * HOUR_MS,
+  segments: HOUR_MS,
+  catalog: HOUR_MS,
+  reports: HOUR_MS,
+  /** Not named in DESIGN §8; flow structure and copy change as rarely as segments, and crawling them costs most. */
+  flows: HOUR_MS,
+  campaigns: HOUR_MS,
+} as const;
+
+/** Pages outlive their manifest by this much, so a reader that found the manifest finds every page. */
+const PAGE_GRACE_MS = 10 * 60 * 1000;
+
+interface PagesManifest {
+  pages: number;
+}
+
+export interface ReadCacheOptions {
+  cache: CacheStore;
+  clock: () => Date;
+  /** Skip cached values (they are still refreshed), e.g. for a run with `refreshCache: true`. */
+  bypass?: boolean;
+}
+
+/**
+ * Slow-changing Klaviyo reads kept in the store's cache. Paged reads are cached page by page and
+ * replayed page by page, so memory stays bounded at any account size; a manifest written after the
+ * last page marks a complete copy (a run cancelled half-way leaves no half copy that looks whole).
+ */
+export function createReadCache(options: ReadCacheOptions) {
+  const { cache, clock } = options;
+  return {
+    async value<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+      if (!options.bypass) {
+        const hit = await cache.get<{ v: T }>(key, clock());
+        if (hit) return hit.v;
+      }
+      const value = await load();
+      await cache.set(key, { v: value }, ttlMs, clock());
+      return value;
+    },
+
+    async *pages<T>(key: string, ttlMs: number, source: () => AsyncIterable<T[]>): AsyncIterable<T[]> {
+      const manifest = options.bypass ? undefined : await cache.get<PagesManifest>(`${key}:manifest`, clock());
+      if (manifest) {
+        for (let i = 0; i < manifest.pages; i += 1) {
+          const page = await cache.get<T[]>(`${key}:page:${i}`, clock());
+          if (!page) throw new Error(`cached page ${i} of ${key} is missing`);
+          yield page;
+        }
+        return;
+      }
+      const startedAt = clock();
+      let count = 0;
+      for await (const page of source()) {
+        await cache.set(`${key}:page:${count}`, page, ttlMs + PAGE_GRACE_MS, startedAt);
+        count += 1;
+        yield page;
+      }
+      await cache.set(`${key}:manifest`, { pages: count } satisfies PagesManifest, ttlMs, startedAt);
+    },
+  };
+}
+
+export type ReadCache = ReturnType<typeof createReadCache>;
