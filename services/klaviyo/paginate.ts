@@ -15,7 +15,7 @@ export interface PagedRead {
  * original parameter) until it is absent. Pages are fetched lazily, one at a time, so memory stays
  * bounded however large the account is; every page goes through the class's limiter.
  */
-export async function* paginatePages<R extends JsonApiResource>(
+export async function* paginatePages<R extends JsonApiResource<unknown>>(
   client: KlaviyoClient,
   read: PagedRead,
 ): AsyncGenerator<JsonApiDocument<R[]>, void, undefined> {
@@ -43,7 +43,7 @@ export async function* paginatePages<R extends JsonApiResource>(
 }
 
 /** Every resource of a paginated read, in order. */
-export async function* paginate<R extends JsonApiResource>(
+export async function* paginate<R extends JsonApiResource<unknown>>(
   client: KlaviyoClient,
   read: PagedRead,
 ): AsyncGenerator<R, void, undefined> {
