@@ -1,0 +1,132 @@
+/**
+ * Profile bulk import jobs: POST answers 202 with a queued job; each GET of the job moves it one
+ * step (queued → processing → complete). On completion the valid profiles are upserted and the
+ * invalid ones (bad email or phone) become import errors in Klaviyo's shape.
+ */
+import { invalidBody, notFound } from '../klaviyo-errors.js';
+import type { HandlerContext, HandlerResult } from '../http/context.js';
+import { iso, resource } from '../http/context.js';
+import { pageOf } from '../http/pagination.js';
+import type { BulkImportJob, ImportError } from '../state/sandbox-data.js';
+
+export const MAX_PROFILES_PER_IMPORT = 10_000;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const E164 = /^\+[1-9]\d{1,14}$/;
+const DAY_MS = 86_400_000;
+
+interface ImportDocument {
+  data: {
+    attributes: { profiles: { data: { attributes: Record<string, unknown> }[] } };
+    relationships?: { lists?: { data?: { id: string }[] } };
+  };
+}
+
+function jobResource(context: HandlerContext, job: BulkImportJob) {
+  return resource(
+    context,
+    'profile-bulk-import-job',
+    job.id,
+    {
+      status: job.status,
+      created_at: iso(job.createdMs),
+      total_count: job.profiles.length,
+      completed_count: job.completedCount,
+      failed_count: job.failedCount,
+      completed_at: iso(job.completedMs),
+      expires_at: iso(job.createdMs + 7 * DAY_MS),
+      started_at: iso(job.startedMs),
+    },
+    `/api/profile-bulk-import-jobs/${job.id}/`,
+    {
+      lists: { data: job.listIds.map((id) => ({ type: 'list', id })) },
+      'import-errors': { links: { related: `${context.baseUrl}/api/profile-bulk-import-jobs/${job.id}/import-errors/` } },
+    },
+  );
+}
+
+export function bulkImportProfiles(context: HandlerContext): HandlerResult {
+  const document = context.body as ImportDocument;
+  const profiles = document.data.attributes.profiles.data.map((profile) => profile.attributes);
+  if (profiles.length > MAX_PROFILES_PER_IMPORT) {
+    throw invalidBody([{ pointer: '/data/attributes/profiles/data', detail: `A bulk import accepts at most ${MAX_PROFILES_PER_IMPORT} profiles; got ${profiles.length}.` }]);
+  }
+  const listIds = (document.data.relationships?.lists?.data ?? []).map((list) => list.id);
+  const job: BulkImportJob = {
+    id: context.data.nextId('bulk-import'),
+    createdMs: context.nowMs,
+    startedMs: null,
+    completedMs: null,
+    status: 'queued',
+    profiles,
+    listIds,
+    completedCount: 0,
+    failedCount: 0,
+    errors: [],
+    profileIndexes: [],
+  };
+  context.data.bulkImportJobs.set(job.id, job);
+  context.recorder.bulkJobs.push({ kind: 'profile-bulk-import', id: job.id, items: profiles.length, status: job.status, failed: 0 });
+  return { status: 202, body: { data: jobResource(context, job) } };
+}
+
+function importErrorOf(context: HandlerContext, attributes: Record<string, unknown>, position: number): ImportError | null {
+  const pointer = `/data/attributes/profiles/data/${position}/attributes`;
+  const email = attributes.email;
+  const phone = attributes.phone_number;
+  const base = { id: context.data.nextId('import-error'), code: 'invalid', originalPayload: attributes };
+  if (typeof email === 'string' && !EMAIL.test(email)) return { ...base, title: 'Invalid email address', detail: 'Invalid email address.', pointer: `${pointer}/email` };
+  if (typeof phone === 'string' && !E164.test(phone)) return { ...base, title: 'Invalid phone number', detail: 'Invalid phone number format (Example of a valid format: +12345678901).', pointer: `${pointer}/phone_number` };
+  if (!['email', 'phone_number', 'external_id', 'anonymous_id'].some((field) => typeof attributes[field] === 'string' && attributes[field] !== '')) {
+    return { ...base, title: 'Missing identifier', detail: 'One of email, phone_number, external_id or anonymous_id is required.', pointer };
+  }
+  return null;
+}
+
+function complete(context: HandlerContext, job: BulkImportJob): void {
+  job.profiles.forEach((attributes, position) => {
+    const error = importErrorOf(context, attributes, position);
+    if (error) {
+      job.errors.push(error);
+      return;
+    }
+    const { index } = context.data.profiles.upsert(attributes);
+    job.profileIndexes.push(index);
+    for (const listId of job.listIds) context.data.addListMember(listId, index);
+  });
+  job.failedCount = job.errors.length;
+  job.completedCount = job.profiles.length - job.failedCount;
+  job.status = 'complete';
+  job.completedMs = context.nowMs;
+  const reported = context.recorder.bulkJobs.find((entry) => entry.id === job.id);
+  if (reported) Object.assign(reported, { status: job.status, failed: job.failedCount });
+}
+
+function jobOrThrow(context: HandlerContext, id: string): BulkImportJob {
+  const job = context.data.bulkImportJobs.get(id);
+  if (!job) throw notFound(`A bulk import job with id ${id} does not exist.`);
+  return job;
+}
+
+export function getBulkImportJob(context: HandlerContext): HandlerResult {
+  const job = jobOrThrow(context, context.params.job_id ?? '');
+  if (job.status === 'queued') {
+    job.status = 'processing';
+    job.startedMs = context.nowMs;
+    const reported = context.recorder.bulkJobs.find((entry) => entry.id === job.id);
+    if (reported) reported.status = job.status;
+  } else if (job.status === 'processing') {
+    complete(context, job);
+  }
+  return { status: 200, body: { data: jobResource(context, job) } };
+}
+
+export function getBulkImportErrors(context: HandlerContext): HandlerResult {
+  const job = jobOrThrow(context, context.params.id ?? '');
+  const { page, links } = pageOf(context, job.errors, 20, 100);
+  const data = page.map((error) => ({
+    type: 'import-error',
+    id: error.id,
+    attributes: { code: error.code, title: error.title, detail: error.detail, source: { pointer: error.pointer }, original_payload: error.originalPayload },
+  }));
+  return { status: 200, body: { data, links } };
+}

@@ -1,0 +1,106 @@
+/** Catalog items (≤ 100 per page), metrics, webhooks (list, create) and webhook topics. */
+import { invalidBody } from '../klaviyo-errors.js';
+import type { HandlerContext, HandlerResult } from '../http/context.js';
+import { iso, resource } from '../http/context.js';
+import { matchesAll, queryFilter } from '../http/filter.js';
+import { pageOf } from '../http/pagination.js';
+import { webhookTopicIds } from '../seed/metrics.js';
+
+export function getCatalogItems(context: HandlerContext): HandlerResult {
+  const conditions = queryFilter(context.query, context.operation.filters);
+  const matching = context.account.catalog.filter((item) =>
+    matchesAll(conditions, (field) => ({ ids: item.id, 'category.id': `$custom:::$default:::${item.category}`, title: item.title, published: true })[field]),
+  );
+  const { page, links } = pageOf(context, matching, 100, 100);
+  const data = page.map((item) =>
+    resource(
+      context,
+      'catalog-item',
+      item.id,
+      {
+        external_id: item.externalId,
+        title: item.title,
+        description: `${item.title} by ${item.brand}.`,
+        price: item.price,
+        url: `https://shop.example.com/products/${item.externalId.toLowerCase()}`,
+        image_full_url: `https://shop.example.com/images/${item.externalId.toLowerCase()}.jpg`,
+        image_thumbnail_url: null,
+        images: [],
+        custom_metadata: { category: item.category, brand: item.brand },
+        published: true,
+        created: iso(item.createdMs),
+        updated: iso(item.createdMs),
+      },
+      `/api/catalog-items/${encodeURIComponent(item.id)}/`,
+    ),
+  );
+  return { status: 200, body: { data, links } };
+}
+
+export function getMetrics(context: HandlerContext): HandlerResult {
+  const conditions = queryFilter(context.query, context.operation.filters);
+  const matching = context.data.metrics.filter((metric) =>
+    matchesAll(conditions, (field) => ({ 'integration.name': metric.integration.name, 'integration.category': metric.integration.category })[field]),
+  );
+  const { page, links } = pageOf(context, matching, 200, 200);
+  const data = page.map((metric) =>
+    resource(context, 'metric', metric.id, { name: metric.name, created: iso(metric.createdMs), updated: iso(metric.createdMs), integration: metric.integration }, `/api/metrics/${metric.id}/`),
+  );
+  return { status: 200, body: { data, links } };
+}
+
+function webhookResource(context: HandlerContext, webhook: HandlerContext['data']['webhooks'][number]) {
+  return resource(
+    context,
+    'webhook',
+    webhook.id,
+    {
+      name: webhook.name,
+      description: webhook.description,
+      endpoint_url: webhook.endpointUrl.length > 60 ? `${webhook.endpointUrl.slice(0, 57)}...` : webhook.endpointUrl,
+      enabled: true,
+      created_at: iso(webhook.createdMs),
+      updated_at: iso(webhook.createdMs),
+    },
+    `/api/webhooks/${webhook.id}/`,
+    { 'webhook-topics': { data: webhook.topicIds.map((id) => ({ type: 'webhook-topic', id })) } },
+  );
+}
+
+export function getWebhooks(context: HandlerContext): HandlerResult {
+  return { status: 200, body: { data: context.data.webhooks.map((webhook) => webhookResource(context, webhook)), links: { self: `${context.baseUrl}/api/webhooks/` } } };
+}
+
+interface WebhookDocument {
+  data: {
+    attributes: { name: string; description?: string | null; endpoint_url: string; secret_key: string };
+    relationships: { 'webhook-topics': { data?: { id: string }[] } };
+  };
+}
+
+export function createWebhook(context: HandlerContext): HandlerResult {
+  const { attributes, relationships } = (context.body as WebhookDocument).data;
+  if (!/^https:\/\//.test(attributes.endpoint_url)) {
+    throw invalidBody([{ pointer: '/data/attributes/endpoint_url', detail: 'endpoint_url must be an https URL.' }]);
+  }
+  const known = new Set(webhookTopicIds());
+  const topics = (relationships['webhook-topics'].data ?? []).map((topic) => topic.id);
+  const unknown = topics.findIndex((topic) => !known.has(topic));
+  if (unknown >= 0) throw invalidBody([{ pointer: `/data/relationships/webhook-topics/data/${unknown}/id`, detail: `Unknown webhook topic '${topics[unknown]}'.` }]);
+  const webhook = {
+    id: context.data.nextId('webhook'),
+    name: attributes.name,
+    description: attributes.description ?? null,
+    endpointUrl: attributes.endpoint_url,
+    secretKey: attributes.secret_key,
+    topicIds: topics,
+    createdMs: context.nowMs,
+  };
+  context.data.webhooks.push(webhook);
+  return { status: 201, body: { data: webhookResource(context, webhook) } };
+}
+
+export function getWebhookTopics(context: HandlerContext): HandlerResult {
+  const data = webhookTopicIds().map((id) => ({ type: 'webhook-topic', id, links: { self: `${context.baseUrl}/api/webhook-topics/${encodeURIComponent(id)}/` } }));
+  return { status: 200, body: { data, links: { self: `${context.baseUrl}/api/webhook-topics/` } } };
+}

@@ -1,0 +1,100 @@
+/**
+ * Consent: the subscription bulk jobs (≤ 1,000 profiles to subscribe, ≤ 100 to unsubscribe; 202, no
+ * body) and adding profiles to a list (≤ 1,000 ids, 204).
+ */
+import { invalidBody, notFound } from '../klaviyo-errors.js';
+import type { HandlerContext, HandlerResult } from '../http/context.js';
+import type { ConsentState } from '../state/sandbox-data.js';
+
+export const MAX_SUBSCRIBE_PROFILES = 1000;
+export const MAX_UNSUBSCRIBE_PROFILES = 100;
+export const MAX_LIST_MEMBERS_PER_CALL = 1000;
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+interface ConsentProfile {
+  attributes: {
+    email?: string;
+    phone_number?: string;
+    subscriptions: { email?: { marketing?: { consent: string; consented_at?: string } }; sms?: { marketing?: { consent: string; consented_at?: string } } };
+  };
+}
+
+interface ConsentJob {
+  data: {
+    attributes: { historical_import?: boolean; profiles: { data: ConsentProfile[] } };
+    relationships?: { list?: { data?: { id: string } } };
+  };
+}
+
+function listOrThrow(context: HandlerContext, id: string | undefined): void {
+  if (id !== undefined && !context.account.lists.some((list) => list.id === id)) throw notFound(`A list with id ${id} does not exist.`);
+}
+
+function checkConsentProfiles(profiles: ConsentProfile[], historical: boolean): void {
+  profiles.forEach((profile, i) => {
+    const pointer = `/data/attributes/profiles/data/${i}/attributes`;
+    const { email, phone_number: phone, subscriptions } = profile.attributes;
+    if (!email && !phone) throw invalidBody([{ pointer, detail: 'An email or phone_number is required.' }]);
+    if (phone !== undefined && !E164.test(phone)) throw invalidBody([{ pointer: `${pointer}/phone_number`, detail: 'Invalid phone number format.' }]);
+    if (subscriptions.sms && !phone) throw invalidBody([{ pointer: `${pointer}/phone_number`, detail: 'SMS consent requires a phone_number.' }]);
+    if (subscriptions.email && !email) throw invalidBody([{ pointer: `${pointer}/email`, detail: 'Email consent requires an email.' }]);
+    for (const channel of ['email', 'sms'] as const) {
+      if (subscriptions[channel]?.marketing?.consented_at !== undefined && !historical) {
+        throw invalidBody([{ pointer: `${pointer}/subscriptions/${channel}/marketing/consented_at`, detail: 'consented_at is only allowed for historical imports.' }]);
+      }
+    }
+  });
+}
+
+function applyConsent(context: HandlerContext, document: ConsentJob, state: ConsentState, kind: 'subscription-bulk-create' | 'subscription-bulk-delete'): void {
+  const listId = document.data.relationships?.list?.data?.id;
+  const profiles = document.data.attributes.profiles.data;
+  for (const profile of profiles) {
+    const { email, phone_number: phone, subscriptions } = profile.attributes;
+    const { index } = context.data.profiles.upsert({ ...(email ? { email } : {}), ...(phone ? { phone_number: phone } : {}) });
+    if (subscriptions.email?.marketing) context.data.setConsent(index, 'email', state);
+    if (subscriptions.sms?.marketing) context.data.setConsent(index, 'sms', state);
+    if (listId && state === 'SUBSCRIBED') context.data.addListMember(listId, index);
+  }
+  context.recorder.bulkJobs.push({ kind, id: context.data.nextId(kind), items: profiles.length, status: 'complete', failed: 0 });
+}
+
+export function bulkSubscribeProfiles(context: HandlerContext): HandlerResult {
+  const document = context.body as ConsentJob;
+  const profiles = document.data.attributes.profiles.data;
+  if (profiles.length > MAX_SUBSCRIBE_PROFILES) {
+    throw invalidBody([{ pointer: '/data/attributes/profiles/data', detail: `At most ${MAX_SUBSCRIBE_PROFILES} profiles per subscription job; got ${profiles.length}.` }]);
+  }
+  listOrThrow(context, document.data.relationships?.list?.data?.id);
+  checkConsentProfiles(profiles, document.data.attributes.historical_import === true);
+  applyConsent(context, document, 'SUBSCRIBED', 'subscription-bulk-create');
+  return { status: 202 };
+}
+
+export function bulkUnsubscribeProfiles(context: HandlerContext): HandlerResult {
+  const document = context.body as ConsentJob;
+  const profiles = document.data.attributes.profiles.data;
+  if (profiles.length > MAX_UNSUBSCRIBE_PROFILES) {
+    throw invalidBody([{ pointer: '/data/attributes/profiles/data', detail: `At most ${MAX_UNSUBSCRIBE_PROFILES} profiles per unsubscribe job; got ${profiles.length}.` }]);
+  }
+  listOrThrow(context, document.data.relationships?.list?.data?.id);
+  checkConsentProfiles(profiles, true);
+  applyConsent(context, document, 'UNSUBSCRIBED', 'subscription-bulk-delete');
+  return { status: 202 };
+}
+
+export function addProfilesToList(context: HandlerContext): HandlerResult {
+  const listId = context.params.id ?? '';
+  listOrThrow(context, listId);
+  const members = (context.body as { data: { id: string }[] }).data;
+  if (members.length > MAX_LIST_MEMBERS_PER_CALL) {
+    throw invalidBody([{ pointer: '/data', detail: `At most ${MAX_LIST_MEMBERS_PER_CALL} profiles per request; got ${members.length}.` }]);
+  }
+  const indexes = members.map((member, i) => {
+    const index = context.data.profiles.indexOfId(member.id);
+    if (index === null) throw invalidBody([{ pointer: `/data/${i}/id`, detail: `Profile ${member.id} does not exist.` }]);
+    return index;
+  });
+  for (const index of indexes) context.data.addListMember(listId, index);
+  return { status: 204 };
+}

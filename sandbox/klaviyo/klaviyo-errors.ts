@@ -1,0 +1,141 @@
+/** Klaviyo's JSON:API error documents, as the real API sends them (see klaviyo/NOTES.md §0). */
+import { randomUUID } from 'node:crypto';
+
+export interface KlaviyoErrorObject {
+  id: string;
+  status: number;
+  code: string;
+  title: string;
+  detail: string;
+  source?: { pointer?: string; parameter?: string };
+  links?: Record<string, string>;
+  meta?: Record<string, unknown>;
+}
+
+export interface KlaviyoErrorDocument {
+  errors: KlaviyoErrorObject[];
+}
+
+/** Thrown by handlers; the pipeline renders it as Klaviyo's error document. */
+export class KlaviyoHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errors: KlaviyoErrorObject[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(errors[0]?.detail ?? `HTTP ${status}`);
+  }
+
+  get document(): KlaviyoErrorDocument {
+    return { errors: this.errors };
+  }
+}
+
+type ErrorFields = Omit<KlaviyoErrorObject, 'id' | 'status'>;
+
+function errorObject(status: number, fields: ErrorFields): KlaviyoErrorObject {
+  return { id: randomUUID(), status, ...fields, links: fields.links ?? {}, meta: fields.meta ?? {} };
+}
+
+export function invalidBody(issues: { pointer: string; detail: string }[]): KlaviyoHttpError {
+  return new KlaviyoHttpError(
+    400,
+    issues.map((issue) =>
+      errorObject(400, { code: 'invalid', title: 'Invalid input.', detail: issue.detail, source: { pointer: issue.pointer } }),
+    ),
+  );
+}
+
+export function invalidParameter(parameter: string, detail: string): KlaviyoHttpError {
+  return new KlaviyoHttpError(400, [
+    errorObject(400, { code: 'invalid', title: 'Invalid input.', detail, source: { parameter } }),
+  ]);
+}
+
+export function notAuthenticated(): KlaviyoHttpError {
+  return new KlaviyoHttpError(
+    401,
+    [
+      errorObject(401, {
+        code: 'not_authenticated',
+        title: 'Authentication credentials were not provided.',
+        detail: 'Missing or invalid authorization scheme. Please use Klaviyo-API-Key.',
+      }),
+    ],
+    { 'www-authenticate': 'Klaviyo-API-Key' },
+  );
+}
+
+export function authenticationFailed(): KlaviyoHttpError {
+  return new KlaviyoHttpError(401, [
+    errorObject(401, {
+      code: 'authentication_failed',
+      title: 'Incorrect authentication credentials.',
+      detail: 'Incorrect authentication credentials.',
+    }),
+  ]);
+}
+
+export function notFound(detail = 'Not found.'): KlaviyoHttpError {
+  return new KlaviyoHttpError(404, [errorObject(404, { code: 'not_found', title: 'Not found.', detail })]);
+}
+
+export function methodNotAllowed(method: string): KlaviyoHttpError {
+  return new KlaviyoHttpError(405, [
+    errorObject(405, { code: 'method_not_allowed', title: 'Method not allowed.', detail: `Method "${method}" not allowed.` }),
+  ]);
+}
+
+export function unsupportedMediaType(contentType: string): KlaviyoHttpError {
+  return new KlaviyoHttpError(415, [
+    errorObject(415, {
+      code: 'unsupported_media_type',
+      title: 'Unsupported media type.',
+      detail: `Unsupported media type "${contentType}" in request.`,
+    }),
+  ]);
+}
+
+export function payloadTooLarge(limitBytes: number): KlaviyoHttpError {
+  return new KlaviyoHttpError(413, [
+    errorObject(413, {
+      code: 'payload_too_large',
+      title: 'Payload too large.',
+      detail: `The request payload exceeds the maximum size of ${limitBytes} bytes.`,
+      source: { pointer: '/data' },
+    }),
+  ]);
+}
+
+export function conflict(detail: string, meta: Record<string, unknown>): KlaviyoHttpError {
+  return new KlaviyoHttpError(409, [
+    errorObject(409, { code: 'duplicate_profile', title: 'Conflict.', detail, source: { pointer: '/data/attributes' }, meta }),
+  ]);
+}
+
+export function throttled(retryAfterSeconds: number): KlaviyoHttpError {
+  const unit = retryAfterSeconds === 1 ? 'second' : 'seconds';
+  return new KlaviyoHttpError(
+    429,
+    [
+      errorObject(429, {
+        code: 'throttled',
+        title: 'Request was throttled.',
+        detail: `Request was throttled. Expected available in ${retryAfterSeconds} ${unit}.`,
+        source: { pointer: '/data' },
+        links: { type: 'https://developers.klaviyo.com/en/docs/rate_limits_and_error_handling#rate-limits' },
+      }),
+    ],
+    { 'retry-after': String(retryAfterSeconds) },
+  );
+}
+
+export function serverError(status: number): KlaviyoHttpError {
+  return new KlaviyoHttpError(status, [
+    errorObject(status, {
+      code: status === 503 ? 'service_unavailable' : 'error',
+      title: status === 503 ? 'Service unavailable.' : 'A server error occurred.',
+      detail: status === 503 ? 'The service is temporarily unavailable. Please try again later.' : 'A server error occurred.',
+    }),
+  ]);
+}

@@ -1,0 +1,149 @@
+/** Public types of the fake Klaviyo server (what tests, the demo and benchmarks build on). */
+import type { SandboxTruth } from './seed/truth.js';
+import type { SandboxData } from './state/sandbox-data.js';
+
+export interface SandboxScale {
+  /** Seeded profiles (default 2,000; up to 200,000 and beyond: generated lazily per index). */
+  profiles: number;
+  /** Fraction of profiles that carry `predictive_analytics` (default 0.4). */
+  predictiveShare: number;
+  /** Segments (default 10, at least 6: three near-identical pairs are always planted). */
+  segments: number;
+  /** Live flows (default 6); one draft flow is always added. */
+  flows: number;
+  /** Sent campaigns per channel, email and sms (default 8). */
+  campaignsPerChannel: number;
+  /** Catalog items (default 40, at least 8). */
+  catalogItems: number;
+  /** Seeded `Placed Order` events (default 1,500). */
+  orders: number;
+}
+
+export interface KlaviyoSandboxOptions {
+  /** The only private key the fake accepts (`Authorization: Klaviyo-API-Key <apiKey>`). */
+  apiKey: string;
+  /** The revision the fake serves (default `2026-07-15`); other well-formed revisions are accepted and reported. */
+  revision?: string;
+  /**
+   * Time compression: every rate-limit window lasts `1 / speedUp` of Klaviyo's (a "1 s" burst window
+   * is 1000 / speedUp milliseconds). Durations in headers (`Retry-After`, `RateLimit-Reset`) stay in
+   * Klaviyo seconds, so a client waits `Retry-After * 1000 / speedUp` real milliseconds. Default 1.
+   */
+  speedUp?: number;
+  /** PRNG seed of the generated account (default 1). */
+  seed?: number | string;
+  scale?: Partial<SandboxScale>;
+  /** Loopback port; 0 (default) picks a free one. */
+  port?: number;
+  /** "Now" of the seeded account, epoch milliseconds (default: start time). Dates are placed relative to it. */
+  anchorTimeMs?: number;
+  /** Clock used for rate windows and timestamps, epoch milliseconds (default Date.now). */
+  now?: () => number;
+}
+
+export interface Http5xxFault {
+  /** Probability in [0, 1] that a request answers `status` (default 0). */
+  rate: number;
+  status?: 500 | 502 | 503 | 504;
+}
+
+export interface ThrottleStorm {
+  /** Limit class to throttle (operationId, or `get_profiles:predictive_analytics` / `get_segment:profile_count`), or `*` for all. */
+  limitClass: string;
+  /** How many of the next requests of that class answer 429 (default: until cleared). */
+  requests?: number;
+  /** `Retry-After` to announce, in Klaviyo seconds (default 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface FaultSettings {
+  /** Random 5xx answers. */
+  errors: Http5xxFault | null;
+  /** The next N requests answer 503 (counts down). */
+  failNext: number;
+  /** Added latency per request, in milliseconds (real time, not divided by speedUp). */
+  latencyMs: number;
+  /** 429 storms per limit class. */
+  storms: ThrottleStorm[];
+  /** Every request answers 401, as if the key had been revoked. */
+  authFailure: boolean;
+}
+
+export interface FaultController {
+  /** Merges the given settings into the current ones. */
+  set(settings: Partial<FaultSettings>): FaultSettings;
+  get(): FaultSettings;
+  /** Back to no faults. */
+  reset(): void;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: string;
+  /** Limit class, or null when the route is unknown or a control route. */
+  limitClass: string | null;
+  status: number;
+  /** Epoch milliseconds when the request arrived. */
+  at: number;
+}
+
+export interface LimitClassReport {
+  burst: number;
+  steady: number;
+  daily?: number;
+  /** Requests received in this class (admitted or throttled). */
+  requests: number;
+  /** Largest number of requests seen in any 1-second (Klaviyo time) span, throttled ones included. */
+  maxPerSecond: number;
+  /** Largest number of requests seen in any 60-second (Klaviyo time) span, throttled ones included. */
+  maxPerMinute: number;
+  /** Requests answered 429 (by the limiter or a storm). */
+  throttled: number;
+}
+
+export interface BulkJobReport {
+  kind: 'profile-bulk-import' | 'event-bulk-create' | 'subscription-bulk-create' | 'subscription-bulk-delete';
+  id: string;
+  items: number;
+  status: string;
+  failed: number;
+}
+
+export interface SandboxReport {
+  requests: { total: number; byStatus: Record<string, number>; byClass: Record<string, number> };
+  limitClasses: Record<string, LimitClassReport>;
+  /** Events kept after dedupe, by metric name. */
+  eventsByMetric: Record<string, number>;
+  eventsStored: number;
+  duplicateEvents: number;
+  /** Profiles created or updated through the API (seeded ones untouched are not counted). */
+  profilesStored: number;
+  profilesCreated: number;
+  profilesUpdated: number;
+  subscriptions: { emailSubscribed: number; smsSubscribed: number; unsubscribed: number };
+  listMemberships: Record<string, number>;
+  bulkJobs: BulkJobReport[];
+  revisionsSeen: Record<string, number>;
+  validationErrors: number;
+}
+
+export interface KlaviyoSandbox {
+  /** Base URL, e.g. `http://127.0.0.1:43123` (the API lives under `/api`). */
+  url: string;
+  apiKey: string;
+  revision: string;
+  speedUp: number;
+  faults: FaultController;
+  /** Requests received so far, in arrival order (the most recent 100,000). */
+  received(): ReceivedRequest[];
+  report(): SandboxReport;
+  /** Forgets received requests and counters (not the stored data). */
+  resetReport(): void;
+  /** What the fake account holds: seeded data plus everything written through the API. */
+  data: SandboxData;
+  /** Facts computed from the seeded data, for comparing job results. */
+  truth: SandboxTruth;
+  close(): Promise<void>;
+}
