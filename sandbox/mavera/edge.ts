@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { FaultEngine } from './faults.js';
 import { sendMaveraError } from './http-errors.js';
 import { endpointOf, type RecordedRequest, type SandboxEndpoint, type SandboxState } from './state.js';
@@ -73,11 +73,24 @@ export function capConcurrency(state: SandboxState, endpoint: SandboxEndpoint, c
   };
 }
 
+/** Waits `ms`, or less if the caller hangs up first (so a cancelled call leaves no timer behind). */
+function delayUnlessClosed(res: Response, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
+}
+
 export function injectFaults(faults: FaultEngine): RequestHandler {
   return async (req, res, next) => {
     const endpoint = res.locals.endpoint as SandboxEndpoint;
     const latencyMs = faults.latencyFor(endpoint);
-    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    if (latencyMs > 0) await delayUnlessClosed(res, latencyMs);
     // The caller gave up (aborted) while we were "slow": do not do the work behind its back.
     if (res.closed || req.socket.destroyed) return;
     const failure = faults.failureFor(endpoint);
