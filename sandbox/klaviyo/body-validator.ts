@@ -101,14 +101,21 @@ function restoreStrippedFields(schemas: JsonSchema): JsonSchema {
 }
 
 export class BodyValidator {
-  private readonly ajv: Ajv;
+  private ajvInstance: Ajv | null = null;
   private readonly compiled = new Map<string, ValidateFunction>();
 
-  constructor(document: OpenApiDocument) {
-    this.ajv = new Ajv({ strict: false, allErrors: true });
-    const addFormats = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as (ajv: Ajv) => void;
-    addFormats(this.ajv);
-    this.ajv.addSchema({ $id: 'klaviyo', components: { schemas: restoreStrippedFields(adaptSchemaMap(document.components.schemas as JsonSchema)) } });
+  constructor(private readonly document: OpenApiDocument) {}
+
+  /** Built on first use: adapting and registering 500 schemas takes a few hundred milliseconds. */
+  private get ajv(): Ajv {
+    if (!this.ajvInstance) {
+      this.ajvInstance = new Ajv({ strict: false, allErrors: true });
+      const addFormats = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as (ajv: Ajv) => void;
+      addFormats(this.ajvInstance);
+      const schemas = restoreStrippedFields(adaptSchemaMap(this.document.components.schemas as JsonSchema));
+      this.ajvInstance.addSchema({ $id: 'klaviyo', components: { schemas } });
+    }
+    return this.ajvInstance;
   }
 
   /** Issues found in `body` for the schema `#/components/schemas/...` (empty when valid). */
@@ -132,4 +139,16 @@ export class BodyValidator {
     }
     return issues.length > 0 ? issues.slice(0, 50) : [{ pointer: '/', detail: 'The request body is invalid.' }];
   }
+}
+
+/**
+ * Validators are pure (schema in, issues out), so sandboxes started in one process share one per
+ * document and each operation's schema is compiled once per process, not once per sandbox.
+ */
+const sharedValidators = new WeakMap<OpenApiDocument, BodyValidator>();
+
+export function bodyValidatorFor(document: OpenApiDocument): BodyValidator {
+  let validator = sharedValidators.get(document);
+  if (!validator) sharedValidators.set(document, (validator = new BodyValidator(document)));
+  return validator;
 }

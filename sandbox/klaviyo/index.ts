@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BodyValidator } from './body-validator.js';
+import { bodyValidatorFor } from './body-validator.js';
 import { SandboxFaults } from './faults.js';
 import { OPERATION_HANDLERS } from './handlers/index.js';
 import { handleControlRequest } from './http/control-routes.js';
@@ -70,7 +70,7 @@ export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promi
     limiter.resetReport();
   };
 
-  const pipeline = { apiKey: options.apiKey, operations, handlers: OPERATION_HANDLERS, limiter, validator: new BodyValidator(document), faults, recorder, account, data, truth, now, baseUrl: () => baseUrl };
+  const pipeline = { apiKey: options.apiKey, operations, handlers: OPERATION_HANDLERS, limiter, validator: bodyValidatorFor(document), faults, recorder, account, data, truth, now, baseUrl: () => baseUrl };
   const control = { faults, report, received: () => recorder.received(), resetReport, truth };
   const server: Server = createServer((request, response) => {
     const isControl = (request.url ?? '').startsWith('/__sandbox/');
