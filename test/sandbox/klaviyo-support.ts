@@ -56,8 +56,9 @@ export async function klaviyo(
 }
 
 /** Follows `links.next` until it is null; returns every resource of every page. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON:API resources of many shapes
 export async function allPages(sandbox: KlaviyoSandbox, path: string): Promise<any[]> {
-  const items: any[] = [];
+  const items: KlaviyoAnswer['body'][] = [];
   let next: string | null = path;
   while (next) {
     const answer: KlaviyoAnswer = await klaviyo(sandbox, 'GET', next);
