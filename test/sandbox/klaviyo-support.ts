@@ -57,10 +57,11 @@ export async function klaviyo(
 
 /** Follows `links.next` until it is null; returns every resource of every page. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON:API resources of many shapes
-export async function allPages(sandbox: KlaviyoSandbox, path: string): Promise<any[]> {
+export async function allPages(sandbox: KlaviyoSandbox, path: string, beforeEachPage?: () => void): Promise<any[]> {
   const items: KlaviyoAnswer['body'][] = [];
   let next: string | null = path;
   while (next) {
+    beforeEachPage?.();
     const answer: KlaviyoAnswer = await klaviyo(sandbox, 'GET', next);
     if (answer.status !== 200) throw new Error(`GET ${next} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     items.push(...answer.body.data);

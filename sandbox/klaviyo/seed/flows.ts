@@ -1,8 +1,10 @@
 /**
  * Seeded flows → actions → messages (email and sms) → templates, with flow-values-report statistics
- * per message. Planted: ONE clearly-worst message (1,200 recipients, every rate about a fifth of the
- * usual), and a few low-volume messages (< 100 recipients) with poor rates that a minimum-recipients
- * threshold must ignore.
+ * per message. Ordinary messages have 600–6,000 recipients and rates within ±10% of one baseline
+ * (email and SMS share click and conversion baselines; SMS has no opens). Planted: ONE clearly-worst
+ * email message (1,200 recipients, every rate about a fifth of the usual) — the only message with
+ * ≥ 100 recipients below 0.8 × the median on any rate — and a few low-volume messages (< 100
+ * recipients) with poor rates that a minimum-recipients threshold must ignore.
  */
 import { shortId } from '../ids.js';
 import { Prng } from '../prng.js';
@@ -85,10 +87,10 @@ export function generateFlows(seed: number, liveCount: number, anchorMs: number)
       const messageId = shortId(seed, 'flow-message', messages.length);
       const isWorst = f === 1 && s === 1 && !isDraft;
       const isLowVolume = !isWorst && s === sends - 1 && f % 3 === 2;
-      const recipients = isWorst ? 1200 : isLowVolume ? random.int(20, 80) : random.int(300, 6000);
+      const recipients = isWorst ? 1200 : isLowVolume ? random.int(20, 80) : random.int(600, 6000);
       const rates = isWorst ? WORST_RATES : isLowVolume ? { ...WORST_RATES, openRate: channel === 'email' ? 0.1 : 0 } : channel === 'email' ? EMAIL_RATES : SMS_RATES;
       const effectiveChannel = isWorst ? 'email' : channel;
-      const stats = drawStats(random, isDraft ? 0 : recipients, rates, effectiveChannel, isWorst ? 0.05 : 0.15);
+      const stats = drawStats(random, isDraft ? 0 : recipients, rates, effectiveChannel, isWorst ? 0.05 : 0.1);
       if (isWorst) plantedWorstMessageId = messageId;
       const step = `${flow.name} #${s + 1}`;
       messages.push({

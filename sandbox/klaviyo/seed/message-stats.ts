@@ -33,7 +33,8 @@ export function drawStats(random: Prng, recipients: number, rates: RateProfile, 
     opens_unique: channel === 'email' ? Math.round(delivered * vary(rates.openRate)) : 0,
     clicks_unique: Math.round(delivered * vary(rates.clickRate)),
     conversion_uniques: conversions,
-    conversion_value: round2(conversions * vary(rates.orderValue)),
+    // Order values vary less than rates, so revenue per recipient stays as tight as the rates.
+    conversion_value: round2(conversions * rates.orderValue * (1 + random.between(-jitter / 3, jitter / 3))),
     unsubscribe_uniques: Math.round(delivered * 0.002),
   };
 }
