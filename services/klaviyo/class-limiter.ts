@@ -13,6 +13,11 @@ export interface ClassLimiterOptions {
   sleep: Sleep;
 }
 
+/** Held while a request is on the wire; release it once the answer (or the failure) is in. */
+export interface KlaviyoPermit {
+  release(): void;
+}
+
 export interface ClassLimiterStats {
   queued: number;
   /** ISO time until which the class is paused (429 or exhausted RateLimit-Remaining), else null. */
@@ -20,7 +25,7 @@ export interface ClassLimiterStats {
 }
 
 interface Waiter {
-  resolve: () => void;
+  resolve: (permit: KlaviyoPermit) => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
@@ -32,14 +37,16 @@ const DAY_MS = 86_400_000;
 
 /**
  * One limit class: a FIFO of callers in front of a sliding-window gate (burst, steady, daily),
- * a pause (429 Retry-After) and Klaviyo's own RateLimit-Remaining hint. Callers are released in
- * order as soon as every constraint allows; the requests themselves then run concurrently.
+ * a pause (429 Retry-After) and Klaviyo's own RateLimit-Remaining hint. Callers are let through in
+ * order as soon as every constraint allows, holding a permit until their answer is in; the
+ * requests themselves run concurrently.
  * (Why not Bottleneck: see docs/klaviyo-service.md — its datastore costs ~3 ms per job, serialized.)
  */
 export class ClassLimiter {
   private readonly log: SlidingWindowLog;
   private readonly waiters: Waiter[] = [];
   private pausedUntil = 0;
+  private inFlight = 0;
   /** Klaviyo's own view of the steady window (RateLimit-Remaining / RateLimit-Reset). */
   private serverHint: { remaining: number; until: number } | undefined;
   private wake: { at: number; cancel: AbortController } | undefined;
@@ -53,8 +60,8 @@ export class ClassLimiter {
   }
 
   /** Resolves when one request of this class may be sent; rejects if `signal` aborts first. */
-  acquire(signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  acquire(signal?: AbortSignal): Promise<KlaviyoPermit> {
+    return new Promise<KlaviyoPermit>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
         return;
@@ -93,17 +100,31 @@ export class ClassLimiter {
   private release(): void {
     const now = this.options.clock.now();
     while (this.waiters.length > 0) {
-      const at = Math.max(this.log.earliestAt(now), this.pausedUntil, this.hintBlocksUntil(now));
+      const at = Math.max(this.log.earliestAt(now, this.inFlight), this.pausedUntil, this.hintBlocksUntil(now));
       if (at > now) {
-        this.wakeAt(at);
+        // Infinity: every slot is on the wire; the next answer (permit release) makes room.
+        if (Number.isFinite(at)) this.wakeAt(at);
         return;
       }
       const waiter = this.waiters.shift() as Waiter;
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      this.log.record(now);
+      this.inFlight += 1;
       if (this.serverHint) this.serverHint.remaining -= 1;
-      waiter.resolve();
+      waiter.resolve(this.permit());
     }
+  }
+
+  private permit(): KlaviyoPermit {
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.inFlight -= 1;
+        this.log.record(this.options.clock.now());
+        this.release();
+      },
+    };
   }
 
   private wakeAt(at: number): void {

@@ -97,9 +97,9 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     let failures = 0;
     let throttledMs = 0;
     for (;;) {
-      await limiters.acquire(limitClass, request.signal);
+      const permit = await limiters.acquire(limitClass, request.signal);
       const started = clock.now();
-      const outcome = await attempt(request);
+      const outcome = await attempt(request).finally(() => permit.release());
       const status = outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
       metrics?.klaviyoRequests.inc({ endpoint: limitClass, status });
       logger?.debug({ limitClass, method: request.method, status, ms: clock.now() - started }, 'klaviyo request');

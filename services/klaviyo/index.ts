@@ -56,7 +56,7 @@ export { createKlaviyoClient } from './client.js';
 export type { KlaviyoClient, KlaviyoClientOptions, KlaviyoRequest, KlaviyoResponse } from './client.js';
 export { createKlaviyoLimiters } from './limiter.js';
 export type { KlaviyoLimiters, KlaviyoLimitersOptions } from './limiter.js';
-export type { ClassLimiterStats } from './class-limiter.js';
+export type { ClassLimiterStats, KlaviyoPermit } from './class-limiter.js';
 export * from './rate-limits.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 export { paginate, paginatePages, type PagedRead } from './paginate.js';

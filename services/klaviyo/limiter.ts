@@ -1,4 +1,4 @@
-import { ClassLimiter, type ClassLimiterStats } from './class-limiter.js';
+import { ClassLimiter, type ClassLimiterStats, type KlaviyoPermit } from './class-limiter.js';
 import { type KlaviyoBudget, KLAVIYO_LIMIT_CLASSES, type KlaviyoLimitClassName, scaleBudget } from './rate-limits.js';
 import { type Clock, realSleep, type Sleep, systemClock } from './timing.js';
 
@@ -9,7 +9,7 @@ export interface KlaviyoLimitersOptions {
   speedUp?: number;
   clock?: Clock;
   sleep?: Sleep;
-  /** Safety margin added to every window, in milliseconds (default 50). */
+  /** Safety margin added to every window, in milliseconds (default 5). */
   guardMs?: number;
   /** Replaces published budgets for some classes (tests); still scaled by rateShare. */
   budgetOverrides?: Partial<Record<KlaviyoLimitClassName, KlaviyoBudget>>;
@@ -17,8 +17,11 @@ export interface KlaviyoLimitersOptions {
 
 export interface KlaviyoLimiters {
   readonly speedUp: number;
-  /** Waits for a slot in the class; rejects with the signal's reason if it aborts first. */
-  acquire(limitClass: KlaviyoLimitClassName, signal?: AbortSignal): Promise<void>;
+  /**
+   * Waits for a slot in the class; rejects with the signal's reason if it aborts first. Release
+   * the permit as soon as the answer (or the failure) is in: until then the request counts.
+   */
+  acquire(limitClass: KlaviyoLimitClassName, signal?: AbortSignal): Promise<KlaviyoPermit>;
   /** After a 429: pauses the class for Retry-After (Klaviyo ms). Returns the wait we apply, in ms. */
   pause(limitClass: KlaviyoLimitClassName, retryAfterMs: number): number;
   /** Feeds the RateLimit-Remaining / RateLimit-Reset headers of a non-429 answer. */
@@ -34,7 +37,7 @@ export interface KlaviyoLimiters {
  * Klaviyo's limits. Limiters are created on first use of their class.
  */
 export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoLimiters {
-  const { rateShare, speedUp = 1, clock = systemClock, sleep = realSleep, guardMs = 50 } = options;
+  const { rateShare, speedUp = 1, clock = systemClock, sleep = realSleep, guardMs = 5 } = options;
   if (!(rateShare > 0 && rateShare <= 1)) throw new RangeError('rateShare must be in (0, 1]');
   if (!(speedUp > 0)) throw new RangeError('speedUp must be > 0');
   const limiters = new Map<KlaviyoLimitClassName, ClassLimiter>();

@@ -1,6 +1,11 @@
 /**
- * A sliding-window log: remembers when the last requests were let through and answers when the
- * next one may go so that no span of `lengthMs` ever holds more than `limit` requests.
+ * A sliding-window log: remembers when the last requests ended and answers when the next one may
+ * go so that no span of `lengthMs` ever holds more than `limit` requests.
+ *
+ * Klaviyo counts a request when it arrives, which is somewhere between our send and its answer.
+ * So a request counts from its send until `lengthMs` after its answer: requests still in flight
+ * are passed in as `inFlight` (they occupy the window indefinitely) and finished ones are recorded
+ * at their end time. That bound holds whatever the network latency and its jitter.
  *
  * Klaviyo counts in fixed windows whose boundaries it does not publish; a sliding window is safe
  * however they are aligned, and still lets a full burst through at once (DESIGN §6). Bottleneck's
@@ -26,22 +31,29 @@ export class SlidingWindowLog {
     this.capacity = Math.max(...rules.map((r) => r.limit));
   }
 
-  /** Earliest time (epoch ms, ≥ now) at which one more request fits every window. */
-  earliestAt(now: number): number {
+  /**
+   * Earliest time (epoch ms, ≥ now) at which one more request fits every window, given `inFlight`
+   * requests not yet answered; Infinity when only an answer can make room.
+   */
+  earliestAt(now: number, inFlight = 0): number {
     let at = now;
     const size = this.grants.length - this.head;
     for (const rule of this.rules) {
-      if (size < rule.limit) continue;
-      // The limit-th most recent grant must have left the window before another may go.
-      const oldestCounted = this.grants[this.grants.length - rule.limit] as number;
+      const room = rule.limit - inFlight;
+      if (room <= 0) return Number.POSITIVE_INFINITY;
+      if (size < room) continue;
+      // The room-th most recent end must have left the window before another may go.
+      const oldestCounted = this.grants[this.grants.length - room] as number;
       at = Math.max(at, oldestCounted + rule.lengthMs);
     }
     return at;
   }
 
-  /** Records a request let through at `now`. Callers check `earliestAt(now) <= now` first. */
-  record(now: number): void {
-    this.grants.push(now);
+  /** Records a request that ended (was answered or failed) at `at`; answers may come out of order. */
+  record(at: number): void {
+    let index = this.grants.length;
+    while (index > this.head && (this.grants[index - 1] as number) > at) index -= 1;
+    this.grants.splice(index, 0, at);
     if (this.grants.length - this.head > this.capacity) this.head += 1;
     // Compact now and then so the array does not grow for the life of the process.
     if (this.head > 1024 && this.head * 2 > this.grants.length) {

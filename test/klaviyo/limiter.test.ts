@@ -15,9 +15,11 @@ function setup(budget: KlaviyoBudget, overrides: Partial<KlaviyoLimitersOptions>
     ...overrides,
   });
   const grants: number[] = [];
+  /** A request answered instantly: the permit is released as soon as it is granted. */
   const acquire = (signal?: AbortSignal) =>
-    limiters.acquire('get_flows', signal).then(() => {
+    limiters.acquire('get_flows', signal).then((permit) => {
       grants.push(time.elapsed());
+      permit.release();
     });
   return { time, limiters, grants, acquire };
 }
@@ -117,10 +119,25 @@ describe('createKlaviyoLimiters', () => {
     expect(limiters.stats().get_flows).toEqual({ queued: 0, paused_until: null });
   });
 
+  it('when requests are still in flight, then they keep counting until one window after their answer', async () => {
+    const { time, limiters, grants, acquire } = setup({ burstPerSecond: 2, steadyPerMinute: 100 });
+    const slow = [await limiters.acquire('get_flows'), await limiters.acquire('get_flows')];
+    const third = acquire();
+    await time.advance(5_000);
+    expect(grants).toEqual([]); // Klaviyo may not have counted them yet, so no room appears
+    slow[0]?.release();
+    await time.advance(999);
+    expect(grants).toEqual([]);
+    await time.advance(1);
+    await third;
+    expect(grants).toEqual([6_000]);
+    slow[1]?.release();
+  });
+
   it('when two classes are used, then each keeps its own budget', async () => {
     const { time, limiters, acquire } = setup({ burstPerSecond: 1, steadyPerMinute: 100 });
     await acquire();
-    await limiters.acquire('get_campaigns');
+    (await limiters.acquire('get_campaigns')).release();
     expect(time.elapsed()).toBe(0);
     expect(Object.keys(limiters.stats()).sort()).toEqual(['get_campaigns', 'get_flows']);
   });

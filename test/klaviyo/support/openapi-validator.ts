@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import * as ajvFormats from 'ajv-formats';
 
 /** The subset shipped in the repo (never ../shared): what our bodies must satisfy. */
 export const SUBSET_PATH = fileURLToPath(
@@ -50,6 +50,8 @@ function nullableToJsonSchema(node: unknown): unknown {
  */
 export function createRequestValidator(spec: SubsetSpec = loadSubset()) {
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  // ajv-formats is CommonJS: its default export sits one level down under NodeNext.
+  const addFormats = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as (ajv: Ajv) => void;
   addFormats(ajv);
   ajv.addSchema(nullableToJsonSchema(spec) as object, 'klaviyo');
   const cache = new Map<string, ValidateFunction>();
