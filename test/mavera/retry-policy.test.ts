@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   createMaveraClient,
@@ -120,5 +122,18 @@ describe('Mavera client retry policy', () => {
   it('when a 2xx body lacks what the jobs rely on, then the call fails with an unexpected-response error', async () => {
     const { client } = clientWith([{ body: { id: 'gen_1' } }]);
     await expect(client.createGeneration({ app_id: 'a', input_data: {} })).rejects.toMatchObject({ code: 'mavera_unexpected_response' });
+  });
+
+  it('when calls retry and fail, then the log names the operation and status but never the key or the body', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const logger = pino({ level: 'debug' }, sink);
+    const { client } = clientWith([maveraError(503, 'service_unavailable'), maveraError(400, 'invalid_field')], { logger });
+    await expect(client.createGeneration({ app_id: 'a', input_data: { secret_note: 'jane@example.com' } })).rejects.toBeInstanceOf(MaveraBadRequestError);
+    const log = lines.join('');
+    expect(log).toContain('generations.create');
+    expect(log).toContain('"upstreamStatus":503');
+    expect(log).not.toContain(API_KEY);
+    expect(log).not.toContain('jane@example.com');
   });
 });
