@@ -12,6 +12,13 @@ interface EventRow {
   dispatched_at: number | null;
 }
 
+interface QueuedDelivery {
+  delivery: InboxDeliveryInput;
+  receivedAt: number;
+  resolve(stored: number): void;
+  reject(error: unknown): void;
+}
+
 const COLUMNS = 'seq, external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at, dispatched_at';
 
 export function createSqliteInbox(db: Database): InboxStore {
@@ -19,21 +26,35 @@ export function createSqliteInbox(db: Database): InboxStore {
     `INSERT INTO webhook_events (external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at)
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (external_id) DO NOTHING`,
   );
-  // One transaction per delivery: the 200 depends on all of its events, so they commit together.
-  const storeAll = db.transaction((delivery: InboxDeliveryInput, receivedAt: number) => {
-    let stored = 0;
-    for (const event of delivery.events) {
-      stored += insert.run(
-        event.externalId,
-        event.topic,
-        JSON.stringify(event.payload),
-        delivery.klaviyoAccountId ?? null,
-        delivery.klaviyoWebhookId,
-        receivedAt,
-      ).changes;
+  // Group commit: deliveries that arrive in the same event-loop turn share one transaction, so one
+  // fsync (synchronous=FULL) covers them all. Each caller's promise settles only after that commit.
+  const storeBatch = db.transaction((batch: QueuedDelivery[]) =>
+    batch.map(({ delivery, receivedAt }) => {
+      let stored = 0;
+      for (const event of delivery.events) {
+        stored += insert.run(
+          event.externalId,
+          event.topic,
+          JSON.stringify(event.payload),
+          delivery.klaviyoAccountId ?? null,
+          delivery.klaviyoWebhookId,
+          receivedAt,
+        ).changes;
+      }
+      return stored;
+    }),
+  );
+  let queue: QueuedDelivery[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    try {
+      const stored = storeBatch(batch);
+      batch.forEach((queued, i) => queued.resolve(stored[i] ?? 0));
+    } catch (error) {
+      for (const queued of batch) queued.reject(error);
     }
-    return stored;
-  });
+  };
   const undispatched = db.prepare<[number], EventRow>(
     `SELECT ${COLUMNS} FROM webhook_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT ?`,
   );
@@ -44,7 +65,10 @@ export function createSqliteInbox(db: Database): InboxStore {
 
   return {
     async storeDelivery(delivery, receivedAt) {
-      const stored = storeAll(delivery, receivedAt.getTime());
+      const stored = await new Promise<number>((resolve, reject) => {
+        if (queue.length === 0) setImmediate(flush);
+        queue.push({ delivery, receivedAt: receivedAt.getTime(), resolve, reject });
+      });
       return { stored, duplicates: delivery.events.length - stored };
     },
     async list(query: InboxListQuery) {

@@ -79,6 +79,19 @@ export function inboxConformance(harness: StoreHarness): void {
       expect((await store.inbox.list({ limit: 10 })).find((e) => e.seq === pending[0]!.seq)?.dispatchedAt).toEqual(at(5));
     });
 
+    it('when deliveries sharing an external_id are stored concurrently, then it is stored once and counted once as a duplicate', async () => {
+      store = await harness.open();
+      const [a, b, c] = [buildInboxEvent(), buildInboxEvent(), buildInboxEvent()];
+      const results = await Promise.all([
+        store.inbox.storeDelivery(buildInboxDelivery({ events: [a!, b!] }), t0),
+        store.inbox.storeDelivery(buildInboxDelivery({ events: [b!, c!] }), t0),
+        store.inbox.storeDelivery(buildInboxDelivery({ events: [] }), t0),
+      ]);
+      expect(results.reduce((n, r) => n + r.stored, 0)).toBe(3);
+      expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(1);
+      expect(await store.inbox.list({ limit: 10 })).toHaveLength(3);
+    });
+
     it('when a delivery carries 1,000 events, then all are stored in one call', async () => {
       store = await harness.open();
       const events = Array.from({ length: 1000 }, () => buildInboxEvent());

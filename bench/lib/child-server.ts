@@ -1,0 +1,35 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface ChildServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a server module in its own Node process (through tsx) so the load generator and the server
+ * do not share an event loop; the module sends `{ port }` over IPC once it listens.
+ */
+export function startChildServer(moduleUrl: URL, args: string[] = []): Promise<ChildServer> {
+  const child = fork(fileURLToPath(moduleUrl), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${moduleUrl.pathname} exited with ${code} before listening`)));
+    child.once('message', (message: { port: number }) => {
+      child.removeAllListeners('exit');
+      resolve({
+        url: `http://127.0.0.1:${message.port}`,
+        close: () =>
+          new Promise((done) => {
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+/** For server modules: report the listening port to the parent. */
+export function reportPort(port: number): void {
+  process.send?.({ port });
+}
