@@ -14,6 +14,10 @@ import { requestIdFor } from './lib/request-id.js';
 import type { Store } from './store/store.js';
 import { createJobsRouter } from '../routes/jobs.js';
 import type { JobRunner } from '../services/jobs/runner.js';
+import { createIngestRouter } from '../routes/ingest.js';
+import { createSyncRouter } from '../routes/sync.js';
+import { createIngestService } from '../services/sync/ingest-service.js';
+import { createSyncAdmin, type SyncAdminDeps } from '../services/sync/sync-admin.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -29,6 +33,8 @@ export interface AppDeps {
   version?: string;
   /** Klaviyo webhook receiver (absent → no secret → 503) and the forward worker's wake-up. */
   webhooks?: KlaviyoWebhookOptions & { onForwardsRequeued?: () => void };
+  /** Hooks of the sync worker for ingest and sync admin (absent → routes work, nothing is woken). */
+  sync?: Omit<SyncAdminDeps, 'outbox' | 'onRequeued'> & { onEnqueued?: () => void };
 }
 
 export const DEFAULT_JSON_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -107,6 +113,11 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use('/v1', api);
+  const syncClock = deps.sync?.clock;
+  const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: syncClock, onEnqueued: deps.sync?.onEnqueued });
+  api.use(createIngestRouter({ ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), openapi }));
+  const syncAdmin = createSyncAdmin({ ...deps.sync, outbox: deps.store.outbox, onRequeued: deps.sync?.onEnqueued });
+  api.use(createSyncRouter({ admin: syncAdmin, requireAdmin: requireToken(verifyToken, 'admin'), openapi }));
   if (deps.jobs) api.use(createJobsRouter({ runner: deps.jobs, openapi, requireAdmin: requireToken(verifyToken, 'admin') }));
 
   app.use(notFoundHandler);

@@ -10,6 +10,10 @@ import { createMetrics } from './lib/metrics.js';
 import { closeServerGracefully } from './lib/shutdown.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import { createWebhookWorkers } from '../services/webhooks/webhook-workers.js';
+import { createKlaviyoService } from '../services/klaviyo/index.js';
+import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
+import { createSyncKlaviyoApi } from '../services/sync/klaviyo-sync-api.js';
+import { createSyncWorker } from '../services/sync/sync-worker.js';
 
 /** The only module with effects: reads the environment, listens, handles signals (DESIGN §2). */
 async function main(): Promise<void> {
@@ -33,6 +37,18 @@ async function main(): Promise<void> {
   const metrics = createMetrics();
   const version = readPackageVersion();
   const webhookWorkers = createWebhookWorkers({ store, logger, metrics, forward: config.webhookForward });
+  // ONE Klaviyo service (client + limiters) per process, shared by the sync worker and the jobs.
+  const klaviyoAuth = createKlaviyoAuthMonitor(metrics);
+  const klaviyo = createKlaviyoService({
+    apiKey: config.klaviyo.apiKey,
+    baseUrl: config.klaviyo.baseUrl,
+    revision: config.klaviyo.revision,
+    rateShare: config.klaviyo.rateShare,
+    metrics,
+    logger: logger.child({ component: 'klaviyo' }),
+    onAuthStatus: klaviyoAuth.report,
+  });
+  const syncWorker = createSyncWorker({ outbox: store.outbox, api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger });
 
   const app = createApp({
     logger,
@@ -40,6 +56,8 @@ async function main(): Promise<void> {
     metrics,
     tokens: { ingest: config.auth.ingestTokens, admin: config.auth.adminTokens },
     version,
+    readiness: [klaviyoAuth.readiness, syncWorker.readiness],
+    sync: { onEnqueued: syncWorker.notify, workerState: syncWorker.state, limiterStats: klaviyo.limiters.stats },
     webhooks: {
       secrets: config.klaviyo.webhookSecrets,
       toleranceS: config.klaviyo.webhookToleranceS,
@@ -48,6 +66,7 @@ async function main(): Promise<void> {
     },
   });
   webhookWorkers.start();
+  await syncWorker.start();
 
   const server = createServer(app);
   server.listen(config.port, config.host, () => {
@@ -67,6 +86,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs + 2000);
     hardStop.unref();
     const outcome = await closeServerGracefully(server, config.shutdownTimeoutMs);
+    await syncWorker.stop();
     await webhookWorkers.stop();
     await store.close();
     logger.info({ outcome }, 'stopped');

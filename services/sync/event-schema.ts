@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { currencyCode, customProperties, eventTime, type Now, profileAttributesSchema, text } from './common-schema.js';
+import { hasIdentity, IDENTITY_MESSAGE, identityShape } from './identity.js';
+
+export const MAX_EVENTS_PER_REQUEST = 1000;
+
+/** One event of POST /v1/events (DESIGN §4.3; field names follow the common CDP convention). */
+export function createEventSchema(now: Now) {
+  return z
+    .strictObject({
+      event_name: text(127),
+      ...identityShape,
+      event_time: eventTime(now).optional(),
+      insert_id: text(255).optional(),
+      properties: customProperties.optional(),
+      value: z.number().finite().optional(),
+      currency: currencyCode.optional(),
+      profile: profileAttributesSchema.optional(),
+    })
+    .superRefine((event, ctx) => {
+      if (!hasIdentity(event)) ctx.addIssue({ code: 'custom', message: IDENTITY_MESSAGE });
+    });
+}
+
+export type EventInput = z.output<ReturnType<typeof createEventSchema>>;

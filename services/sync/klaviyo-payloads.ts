@@ -1,0 +1,49 @@
+/**
+ * What the outbox holds per kind: Klaviyo-ready attributes, so delivery only wraps them in the
+ * request envelope. Re-sent items carry the same `unique_id` (DESIGN §6).
+ */
+export interface KlaviyoProfileAttributes {
+  email?: string;
+  phone_number?: string;
+  external_id?: string;
+  first_name?: string;
+  last_name?: string;
+  organization?: string;
+  title?: string;
+  locale?: string;
+  location?: Record<string, string>;
+  properties?: Record<string, unknown>;
+}
+
+export interface KlaviyoEventAttributes {
+  metric: string;
+  properties: Record<string, unknown>;
+  /** ISO 8601. */
+  time: string;
+  value?: number;
+  value_currency?: string;
+  unique_id: string;
+}
+
+export interface EventPayload {
+  profile: KlaviyoProfileAttributes;
+  event: KlaviyoEventAttributes;
+}
+
+export interface ProfilePayload {
+  profile: KlaviyoProfileAttributes;
+}
+
+export type ConsentChannel = 'email' | 'sms';
+
+export interface ConsentPayload {
+  email?: string;
+  phone_number?: string;
+  channel: ConsentChannel;
+  subscribed: boolean;
+}
+
+/** Drops undefined members so stored payloads and request bodies carry only what was given. */
+export function compact<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,81 @@
+import { EVENT_BULK_GROUPS_POINTER, type KlaviyoEventGroup } from '../klaviyo/bodies/event.js';
+import type { KlaviyoProfileInput } from '../klaviyo/bodies/profile.js';
+import type { KlaviyoConsentProfile } from '../klaviyo/bodies/subscription.js';
+import type { EventEndpoints } from '../klaviyo/endpoints/events.js';
+import type { ProfileImportEndpoints } from '../klaviyo/endpoints/profile-imports.js';
+import type { ProfileEndpoints } from '../klaviyo/endpoints/profiles.js';
+import type { SubscriptionEndpoints } from '../klaviyo/endpoints/subscriptions.js';
+import type { KlaviyoLimiters } from '../klaviyo/limiter.js';
+import type { KlaviyoLimitClassName } from '../klaviyo/rate-limits.js';
+import type { ImportError } from '../klaviyo/resources.js';
+
+/** JSON pointers of the batch arrays in the request bodies (for per-item 400s). */
+export const BATCH_POINTERS = {
+  eventGroups: EVENT_BULK_GROUPS_POINTER,
+  profiles: '/data/attributes/profiles/data',
+} as const;
+
+export interface ProfileImportJobStatus {
+  status: string;
+  failedCount: number;
+}
+
+export interface ClassStatus {
+  /** Requests of this class waiting for (or holding) a slot. */
+  queued: number;
+  /** Epoch ms until which the class is paused, if it is. */
+  pausedUntil: number | undefined;
+}
+
+/**
+ * The Klaviyo operations the sync worker needs. The Klaviyo service underneath waits for the limit
+ * class, classifies failures and is the ONE layer that retries a call; the worker only schedules
+ * items' next attempts once a call has failed for good.
+ */
+export interface SyncKlaviyoApi {
+  bulkCreateEvents(groups: readonly KlaviyoEventGroup[]): Promise<void>;
+  upsertProfile(profile: KlaviyoProfileInput): Promise<void>;
+  /** Returns the job id. */
+  createProfileImportJob(profiles: readonly KlaviyoProfileInput[]): Promise<string>;
+  getProfileImportJob(jobId: string): Promise<ProfileImportJobStatus>;
+  listProfileImportErrors(jobId: string): Promise<ImportError[]>;
+  subscribe(profiles: readonly KlaviyoConsentProfile[]): Promise<void>;
+  unsubscribe(profiles: readonly KlaviyoConsentProfile[]): Promise<void>;
+  classStatus(limitClass: KlaviyoLimitClassName): ClassStatus;
+}
+
+export interface KlaviyoSyncEndpoints {
+  events: Pick<EventEndpoints, 'bulkCreate'>;
+  profiles: Pick<ProfileEndpoints, 'upsert'>;
+  profileImports: ProfileImportEndpoints;
+  subscriptions: SubscriptionEndpoints;
+  limiters: Pick<KlaviyoLimiters, 'stats'>;
+}
+
+export function createSyncKlaviyoApi(klaviyo: KlaviyoSyncEndpoints): SyncKlaviyoApi {
+  return {
+    bulkCreateEvents: (groups) => klaviyo.events.bulkCreate(groups),
+    async upsertProfile(profile) {
+      await klaviyo.profiles.upsert(profile);
+    },
+    async createProfileImportJob(profiles) {
+      return (await klaviyo.profileImports.create(profiles)).id;
+    },
+    async getProfileImportJob(jobId) {
+      const job = await klaviyo.profileImports.get(jobId);
+      return { status: job.attributes.status, failedCount: job.attributes.failed_count ?? 0 };
+    },
+    async listProfileImportErrors(jobId) {
+      const errors: ImportError[] = [];
+      for await (const error of klaviyo.profileImports.importErrors(jobId, { pageSize: 100 })) errors.push(error);
+      return errors;
+    },
+    subscribe: (profiles) => klaviyo.subscriptions.subscribe({ profiles }),
+    unsubscribe: (profiles) => klaviyo.subscriptions.unsubscribe({ profiles }),
+    classStatus(limitClass) {
+      const stats = klaviyo.limiters.stats()[limitClass];
+      const paused = stats?.paused_until ? Date.parse(stats.paused_until) : undefined;
+      return { queued: stats?.queued ?? 0, pausedUntil: paused };
+    },
+  };
+}

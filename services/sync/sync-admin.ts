@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { OUTBOX_KINDS, type OutboxKind, type OutboxStore } from '../../src/store/outbox.js';
+import type { SyncWorkerState } from './sync-worker.js';
+
+export const deadLetterQuerySchema = z.strictObject({
+  kind: z.enum(OUTBOX_KINDS).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^\d+$/, 'must be a cursor from a previous page').optional(),
+});
+
+export const replayBodySchema = z.strictObject({
+  ids: z.array(z.string().regex(/^\d+$/, 'must be a dead-letter id')).min(1).max(10_000).optional(),
+  kind: z.enum(OUTBOX_KINDS).optional(),
+});
+
+export interface SyncAdminDeps {
+  outbox: OutboxStore;
+  /** The running worker's view (absent when no worker runs in this process). */
+  workerState?: () => SyncWorkerState;
+  /** Per Klaviyo limit class: queue length and pause (the shared limiters' stats). */
+  limiterStats?: () => Partial<Record<string, { queued: number; paused_until: string | null }>>;
+  /** Wakes the worker after a replay. */
+  onRequeued?: (kinds: OutboxKind[]) => void;
+  clock?: () => Date;
+}
+
+/** GET /v1/sync, the dead letters and their replay (DESIGN §4.4). */
+export function createSyncAdmin(deps: SyncAdminDeps) {
+  const clock = deps.clock ?? (() => new Date());
+  return {
+    async status() {
+      const stats = await deps.outbox.stats(clock());
+      const worker = deps.workerState?.();
+      return {
+        kinds: stats.kinds,
+        limit_classes: deps.limiterStats?.() ?? {},
+        last_delivery_at: stats.lastDeliveryAt?.toISOString() ?? null,
+        last_error: worker?.last_error ?? null,
+        worker: worker ? { running: worker.running, auth_paused_until: worker.auth_paused_until } : { running: false, auth_paused_until: null },
+      };
+    },
+    async deadLetters(query: z.output<typeof deadLetterQuerySchema>) {
+      const page = await deps.outbox.listDeadLetters(query);
+      return {
+        items: page.items.map((d) => ({
+          id: d.id,
+          kind: d.kind,
+          error: d.error,
+          attempts: d.attempts,
+          created_at: d.createdAt.toISOString(),
+          dead_at: d.deadAt.toISOString(),
+          payload: d.payload,
+        })),
+        next_cursor: page.nextCursor ?? null,
+      };
+    },
+    async replay(selector: z.output<typeof replayBodySchema>) {
+      const requeued = await deps.outbox.replayDeadLetters(selector, clock());
+      if (requeued > 0) deps.onRequeued?.(selector.kind ? [selector.kind] : [...OUTBOX_KINDS]);
+      return { requeued };
+    },
+  };
+}
+
+export type SyncAdmin = ReturnType<typeof createSyncAdmin>;
