@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import type { MaveraSandbox } from '../../sandbox/mavera/index.js';
+import { timerSleep } from '../../services/mavera/abortable.js';
 import { buildFocusGroupDescription, clientFor, startSandbox } from './builders.js';
 
 beforeAll(() => {
@@ -72,11 +73,14 @@ describe('Mavera cancellation', () => {
   it('when a run is cancelled during a retry backoff, then it stops without another attempt', async () => {
     sandbox = await startSandbox();
     sandbox.faults.failNext(1, { status: 503, endpoint: 'usage' });
-    const client = clientFor(sandbox, { retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 }, random: () => 0.99 });
     const controller = new AbortController();
-    const call = client.getUsage({ signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('stop')), 50);
-    await expect(settlesWithin(call, 5_000)).rejects.toThrow('stop');
-    expect(sandbox.requests({ endpoint: 'usage' })).toHaveLength(1);
+    // A real timer, but the run is cancelled the moment the minute-long backoff begins.
+    const sleep = (ms: number, signal?: AbortSignal) => {
+      if (ms >= 1_000) setTimeout(() => controller.abort(new Error('stop')), 0);
+      return timerSleep(ms, signal);
+    };
+    const client = clientFor(sandbox, { retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 }, random: () => 0.99, sleep });
+    await expect(settlesWithin(client.getUsage({ signal: controller.signal }), 5_000)).rejects.toThrow('stop');
+    expect(sandbox.requests({ endpoint: 'usage' }).map((r) => r.status)).toEqual([503]);
   });
 });

@@ -17,7 +17,7 @@ afterEach(async () => {
 describe('Mavera concurrency caps against the fake', () => {
   it('when 25 Mave calls are made at once, then at most 10 are ever in flight and all succeed', async () => {
     sandbox = await startSandbox();
-    sandbox.faults.setLatency(200, 'mave/chat');
+    sandbox.faults.setLatency(400, 'mave/chat');
     const client = clientFor(sandbox);
     const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => client.maveChat({ message: `question ${i}` })));
     expect(answers).toHaveLength(25);
@@ -27,7 +27,7 @@ describe('Mavera concurrency caps against the fake', () => {
 
   it('when a client is allowed more than 10 Mave calls, then the fake sees the excess (the check can fail)', async () => {
     sandbox = await startSandbox();
-    sandbox.faults.setLatency(200, 'mave/chat');
+    sandbox.faults.setLatency(400, 'mave/chat');
     const client = clientFor(sandbox, { concurrency: { mave: 15 }, retry: { maxAttempts: 1 } });
     await Promise.allSettled(Array.from({ length: 15 }, (_, i) => client.maveChat({ message: `question ${i}` })));
     expect(sandbox.peakInFlight('mave/chat')).toBeGreaterThan(10);
