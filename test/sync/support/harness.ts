@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nock from 'nock';
+import supertest from 'supertest';
+import { startKlaviyoSandbox, type KlaviyoSandbox, type KlaviyoSandboxOptions } from '../../../sandbox/klaviyo/index.js';
+import { createApp } from '../../../src/app.js';
+import { createLogger } from '../../../src/lib/logger.js';
+import { createMetrics } from '../../../src/lib/metrics.js';
+import { openSqliteStore } from '../../../src/store/sqlite/open.js';
+import type { Store } from '../../../src/store/store.js';
+import { createKlaviyoService } from '../../../services/klaviyo/index.js';
+import { createKlaviyoAuthMonitor } from '../../../services/sync/klaviyo-auth-monitor.js';
+import { createSyncKlaviyoApi } from '../../../services/sync/klaviyo-sync-api.js';
+import { createSyncWorker, type SyncWorker } from '../../../services/sync/sync-worker.js';
+import type { SyncTuning } from '../../../services/sync/sync-tuning.js';
+import { captureLogs } from '../../helpers/foundation-app.js';
+
+export const INGEST = 'Bearer ingest-token-sync-000001';
+export const ADMIN = 'Bearer admin-token-sync-0000001';
+export const SANDBOX_KEY = 'pk_sync_sandbox_test_0001';
+
+/** Fast test timings: same logic as production, shorter waits. */
+export const FAST_TUNING: Partial<SyncTuning> = {
+  pollMs: 20,
+  lingerMs: 20,
+  backoff: { baseDelayMs: 20, maxDelayMs: 200 },
+  authPauseMs: 200,
+  statsIntervalMs: 50,
+  importJobPollMs: 20,
+  importJobTimeoutMs: 5_000,
+  stopTimeoutMs: 2_000,
+};
+
+export interface SyncHarness {
+  http: ReturnType<typeof supertest>;
+  sandbox: KlaviyoSandbox;
+  store: Store;
+  worker: SyncWorker;
+  metrics: ReturnType<typeof createMetrics>;
+  logs: ReturnType<typeof captureLogs>;
+  /** Resolves once nothing is pending or in flight (dead letters stay). */
+  drained(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The whole sync path in-process: app + store + worker + Klaviyo service, against the sandbox. */
+export async function startSyncHarness(
+  options: { sandbox?: Partial<KlaviyoSandboxOptions>; tuning?: Partial<SyncTuning>; startWorker?: boolean } = {},
+): Promise<SyncHarness> {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  const sandbox = await startKlaviyoSandbox({ apiKey: SANDBOX_KEY, seed: 7, scale: { profiles: 50, orders: 10 }, ...options.sandbox });
+  const dir = mkdtempSync(join(tmpdir(), 'kb-sync-'));
+  const store = openSqliteStore({ dataDir: dir });
+  const logs = captureLogs();
+  const logger = createLogger({ level: 'info', destination: logs.stream });
+  const metrics = createMetrics();
+  const auth = createKlaviyoAuthMonitor(metrics);
+  const klaviyo = createKlaviyoService({
+    apiKey: SANDBOX_KEY,
+    baseUrl: sandbox.url,
+    revision: '2026-07-15',
+    speedUp: sandbox.speedUp,
+    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 },
+    metrics,
+    logger,
+    onAuthStatus: auth.report,
+  });
+  const worker = createSyncWorker({
+    outbox: store.outbox,
+    api: createSyncKlaviyoApi(klaviyo),
+    auth,
+    metrics,
+    logger,
+    tuning: { ...FAST_TUNING, ...options.tuning },
+  });
+  const app = createApp({
+    logger,
+    store,
+    metrics,
+    tokens: { ingest: [INGEST.slice(7)], admin: [ADMIN.slice(7)] },
+    readiness: [auth.readiness, worker.readiness],
+    sync: { onEnqueued: worker.notify, workerState: worker.state, limiterStats: klaviyo.limiters.stats },
+  });
+  if (options.startWorker !== false) await worker.start();
+
+  return {
+    http: supertest(app),
+    sandbox,
+    store,
+    worker,
+    metrics,
+    logs,
+    async drained(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { kinds } = await store.outbox.stats(new Date());
+        if (Object.values(kinds).every((k) => k.pending === 0 && k.in_flight === 0)) return;
+        if (Date.now() > deadline) throw new Error(`outbox not drained: ${JSON.stringify(kinds)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async close() {
+      await worker.stop();
+      await store.close();
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
