@@ -49,13 +49,13 @@ describe('Klaviyo sandbox: fault injection', () => {
   it('when faults are set over HTTP control routes, then they apply, and the report and truth are readable there', async () => {
     const sandbox = await startSandbox();
     const set = await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failNext: 1 }) });
-    expect((await set.json()).failNext).toBe(1);
+    expect(((await set.json()) as { failNext: number }).failNext).toBe(1);
     expect((await klaviyo(sandbox, 'GET', '/api/metrics')).status).toBe(503);
-    const report = await (await fetch(`${sandbox.url}/__sandbox/report`)).json();
+    const report = (await (await fetch(`${sandbox.url}/__sandbox/report`)).json()) as { requests: unknown };
     expect(report.requests).toMatchObject({ total: 1, byStatus: { '503': 1 } });
-    const received = await (await fetch(`${sandbox.url}/__sandbox/received`)).json();
+    const received = (await (await fetch(`${sandbox.url}/__sandbox/received`)).json()) as unknown[];
     expect(received[0]).toMatchObject({ method: 'GET', path: '/api/metrics', limitClass: 'get_metrics', status: 503 });
-    const truth = await (await fetch(`${sandbox.url}/__sandbox/truth`)).json();
+    const truth = (await (await fetch(`${sandbox.url}/__sandbox/truth`)).json()) as { flows: { worstMessageId: string } };
     expect(truth.flows.worstMessageId).toBe(sandbox.truth.flows.worstMessageId);
     expect((await fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', body: 'nope' })).status).toBe(400);
     await fetch(`${sandbox.url}/__sandbox/faults/reset`, { method: 'POST' });
