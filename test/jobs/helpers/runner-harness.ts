@@ -15,6 +15,7 @@ export interface RunnerHarness {
   store: Store;
   runner: JobRunner;
   logs: string[];
+  logger: ReturnType<typeof createLogger>;
   metrics: ReturnType<typeof createMetrics>;
   close(): Promise<void>;
 }
@@ -55,6 +56,7 @@ export function buildRunnerHarness(options: {
     store,
     runner,
     logs,
+    logger,
     metrics,
     async close() {
       await runner.stop(2000);
