@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildEvent } from './support/builders.js';
+import { ADMIN, INGEST, startSyncHarness, type SyncHarness } from './support/harness.js';
+
+let harness: SyncHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const post = (h: SyncHarness, events: Record<string, unknown>[]) => h.http.post('/v1/events').set('authorization', INGEST).send({ events }).expect(202);
+
+describe('sync outcomes against the sandbox', () => {
+  it('when Klaviyo answers 503 for a while and then recovers, then everything is delivered once and nothing is dead-lettered', async () => {
+    harness = await startSyncHarness();
+    harness.sandbox.faults.set({ errors: { rate: 1, status: 503 } });
+    const events = Array.from({ length: 300 }, () => buildEvent());
+    await post(harness, events);
+    await sleep(400);
+    const during = await harness.store.outbox.stats(new Date());
+    expect(during.kinds.event.delivered).toBe(0);
+    expect(harness.sandbox.report().requests.byStatus['503']).toBeGreaterThan(1);
+
+    harness.sandbox.faults.reset();
+    await harness.drained();
+    const stats = await harness.store.outbox.stats(new Date());
+    expect(stats.kinds.event).toMatchObject({ delivered: 300, dead: 0 });
+    expect(harness.sandbox.report().eventsStored).toBe(300);
+    const status = await harness.http.get('/v1/sync').set('authorization', ADMIN);
+    expect(status.body.last_error).toMatchObject({ status: 503, kind: 'event' });
+  });
+
+  it('when Klaviyo throttles with 429, then items wait without spending attempts and are all delivered', async () => {
+    harness = await startSyncHarness();
+    harness.sandbox.faults.set({ storms: [{ limitClass: 'bulk_create_events', requests: 3, retryAfterSeconds: 0.2 as number }] });
+    await post(harness, Array.from({ length: 50 }, () => buildEvent()));
+    await harness.drained();
+    expect(harness.sandbox.report().eventsStored).toBe(50);
+    expect(harness.sandbox.report().limitClasses['bulk_create_events']?.throttled).toBe(3);
+    expect((await harness.store.outbox.listDeadLetters({ limit: 10 })).items).toEqual([]);
+  });
+
+  it('when Klaviyo rejects one event of a batch, then only it is dead-lettered with Klaviyo’s error, the rest are delivered, and replay delivers it once valid', async () => {
+    // Klaviyo's clock runs 30 days behind ours: an event 360 days ahead is "more than a year" to it.
+    let skewMs = -30 * 86_400_000;
+    harness = await startSyncHarness({ sandbox: { now: () => Date.now() + skewMs } });
+    const future = buildEvent({ insert_id: 'too-far', event_time: new Date(Date.now() + 360 * 86_400_000).toISOString() });
+    await post(harness, [buildEvent(), future, buildEvent()]);
+    await harness.drained();
+    expect(harness.sandbox.report().eventsStored).toBe(2);
+
+    const dead = await harness.http.get('/v1/sync/dead-letters?kind=event').set('authorization', ADMIN);
+    expect(dead.status).toBe(200);
+    expect(dead.body.items).toHaveLength(1);
+    expect(dead.body.items[0]).toMatchObject({
+      kind: 'event',
+      payload: { event: { unique_id: 'too-far' } },
+      error: { status: 400, code: 'invalid', pointer: expect.stringMatching(/events-bulk-create\/data\/\d+\/attributes\/events\/data\/0\/attributes\/time$/) },
+    });
+
+    skewMs = 0;
+    const replay = await harness.http.post('/v1/sync/dead-letters/replay').set('authorization', ADMIN).send({ ids: [dead.body.items[0].id] });
+    expect(replay.status).toBe(202);
+    expect(replay.body).toEqual({ requeued: 1 });
+    await harness.drained();
+    expect(harness.sandbox.report().eventsStored).toBe(3);
+    expect((await harness.store.outbox.stats(new Date())).kinds.event).toMatchObject({ delivered: 3, dead: 0 });
+  });
+
+  it('when Klaviyo rejects the key, then the worker pauses, /readyz fails, items stay pending, and delivery resumes once the key works', async () => {
+    harness = await startSyncHarness();
+    harness.sandbox.faults.set({ authFailure: true });
+    await post(harness, [buildEvent(), buildEvent()]);
+    await sleep(150);
+    const ready = await harness.http.get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.klaviyo.ok).toBe(false);
+    expect(await harness.metrics.registry.getSingleMetricAsString('klaviyo_auth_failing')).toMatch(/klaviyo_auth_failing 1/);
+    const stats = await harness.store.outbox.stats(new Date());
+    expect(stats.kinds.event).toMatchObject({ pending: 2, dead: 0 });
+
+    harness.sandbox.faults.set({ authFailure: false });
+    await harness.drained();
+    expect((await harness.http.get('/readyz')).status).toBe(200);
+    expect(harness.sandbox.report().eventsStored).toBe(2);
+  });
+
+  it('when items are pending, then /metrics shows outbox depth and oldest pending age by kind', async () => {
+    harness = await startSyncHarness({ startWorker: false });
+    await post(harness, [buildEvent()]);
+    await harness.worker.start();
+    await harness.worker.stop();
+    const text = (await harness.http.get('/metrics')).text;
+    expect(text).toMatch(/outbox_depth\{kind="event",state="pending"\} [01]/);
+    expect(text).toMatch(/outbox_oldest_pending_age_seconds\{kind="event"\}/);
+  });
+});
