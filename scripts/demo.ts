@@ -1,0 +1,116 @@
+/**
+ * `npm run demo`: the fake Klaviyo and the real service (src/server.ts as a child process, on a
+ * temporary DATA_DIR), a realistic stream of orders, profiles and events, then what Klaviyo got.
+ * If scripts/demo-jobs.ts exists, its `runJobsDemo(context)` runs next (the jobs section).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startKlaviyoSandbox, type KlaviyoSandbox } from '../sandbox/klaviyo/index.js';
+import { demoEvents, demoOrders, demoProfiles } from './demo-traffic.js';
+
+/** What a demo section (e.g. scripts/demo-jobs.ts) gets to work with. */
+export interface DemoContext {
+  serviceUrl: string;
+  adminToken: string;
+  ingestToken: string;
+  klaviyoSandbox: KlaviyoSandbox;
+  log: (line: string) => void;
+}
+
+const INGEST_TOKEN = 'demo-ingest-token-0000001';
+const ADMIN_TOKEN = 'demo-admin-token-00000001';
+const API_KEY = 'pk_demo_sandbox_key_0001';
+const root = fileURLToPath(new URL('..', import.meta.url));
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function startService(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server.ts')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 20_000);
+    const poll = setInterval(() => {
+      const match = /"port":(\d+).*klaviyo-bridge listening/.exec(out);
+      if (!match) return;
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve(Number(match[1]));
+    }, 25);
+    child.on('exit', (code) => reject(new Error(`service exited with ${code}:\n${out}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+async function call(url: string, token: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status >= 400) throw new Error(`${url} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function waitForDrain(serviceUrl: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = (await call(`${serviceUrl}/v1/sync`, ADMIN_TOKEN)) as { kinds: Record<string, { pending: number; in_flight: number }> };
+    if (Object.values(status.kinds).every((k) => k.pending === 0 && k.in_flight === 0)) return status;
+    if (Date.now() > deadline) throw new Error(`outbox did not drain: ${JSON.stringify(status.kinds)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'klaviyo-bridge-demo-'));
+  const sandbox = await startKlaviyoSandbox({ apiKey: API_KEY, seed: 42 });
+  log(`fake Klaviyo on ${sandbox.url}; DATA_DIR=${dataDir}`);
+  const service = await startService({ KLAVIYO_API_KEY: API_KEY, KLAVIYO_BASE_URL: sandbox.url, DATA_DIR: dataDir, INGEST_TOKENS: INGEST_TOKEN, ADMIN_TOKENS: ADMIN_TOKEN, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' });
+  log(`klaviyo-bridge on ${service.url}`);
+  try {
+    const now = new Date();
+    const orders = demoOrders(40, now);
+    const profiles = demoProfiles(12);
+    const events = demoEvents(120, now);
+    for (let i = 0; i < orders.length; i += 10) await call(`${service.url}/v1/orders`, INGEST_TOKEN, { orders: orders.slice(i, i + 10) });
+    await call(`${service.url}/v1/profiles`, INGEST_TOKEN, { profiles });
+    for (const event of events.slice(0, 20)) await call(`${service.url}/v1/events`, INGEST_TOKEN, event);
+    await call(`${service.url}/v1/events`, INGEST_TOKEN, { events: events.slice(20) });
+    const again = await call(`${service.url}/v1/orders`, INGEST_TOKEN, { orders: orders.slice(0, 10) });
+    log(`sent ${orders.length} order updates, ${profiles.length} profiles, ${events.length} events (re-sent 10 orders: ${String(again.duplicates)} duplicates)`);
+
+    const status = await waitForDrain(service.url);
+    const report = sandbox.report();
+    log('\nwhat Klaviyo received:');
+    for (const [metric, count] of Object.entries(report.eventsByMetric).filter(([m]) => !m.startsWith('Seeded'))) log(`  events  ${metric.padEnd(18)} ${count}`);
+    log(`  profiles created ${report.profilesCreated}, updated ${report.profilesUpdated}`);
+    log(`  consent  email subscribed ${report.subscriptions.emailSubscribed}, sms subscribed ${report.subscriptions.smsSubscribed}, unsubscribed ${report.subscriptions.unsubscribed}`);
+    log(`  requests ${report.requests.total}: ${Object.entries(report.requests.byClass).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+    log(`  duplicates dropped by Klaviyo-style dedupe: ${report.duplicateEvents}`);
+    log(`outbox: ${JSON.stringify(status.kinds)}`);
+
+    const jobsModule = join(root, 'scripts/demo-jobs.ts');
+    if (existsSync(jobsModule)) {
+      const jobs = (await import(jobsModule)) as { runJobsDemo?: (context: DemoContext) => Promise<void> };
+      await jobs.runJobsDemo?.({ serviceUrl: service.url, adminToken: ADMIN_TOKEN, ingestToken: INGEST_TOKEN, klaviyoSandbox: sandbox, log });
+    }
+  } finally {
+    service.child.kill('SIGTERM');
+    await new Promise((resolve) => service.child.once('exit', resolve));
+    await sandbox.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
