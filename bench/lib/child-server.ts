@@ -11,7 +11,9 @@ export interface ChildServer {
  * do not share an event loop; the module sends `{ port }` over IPC once it listens.
  */
 export function startChildServer(moduleUrl: URL, args: string[] = []): Promise<ChildServer> {
-  const child = fork(fileURLToPath(moduleUrl), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof") profiles the server under load.
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
+  const child = fork(fileURLToPath(moduleUrl), args, { execArgv: ['--import', 'tsx', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${moduleUrl.pathname} exited with ${code} before listening`)));

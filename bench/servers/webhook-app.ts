@@ -34,6 +34,7 @@ server.listen(0, '127.0.0.1', () => reportPort((server.address() as AddressInfo)
 
 process.on('SIGTERM', () => {
   server.close();
+  server.closeAllConnections();
   void workers.stop().then(async () => {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });

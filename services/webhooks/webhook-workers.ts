@@ -59,7 +59,9 @@ export function createWebhookWorkers(options: {
   });
   return {
     start() {
-      dispatcher.start();
+      // Without handlers there is nobody to hand events to: they stay undispatched (and a forwarder
+      // configured later receives that backlog once) instead of being read and marked for nothing.
+      if (handlers.length > 0) dispatcher.start();
       forwarder?.start();
     },
     async stop() {

@@ -1,0 +1,75 @@
+import 'dotenv/config';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { envSchema } from '../src/config.js';
+import { isAppError } from '../src/lib/errors.js';
+import { createKlaviyoService } from '../services/klaviyo/index.js';
+import { listKlaviyoWebhookTopics, listKlaviyoWebhooks, registerKlaviyoWebhook } from '../services/webhooks/klaviyo-registration.js';
+
+const USAGE = `Usage: npm run klaviyo:webhooks -- <command> [options]
+  list                                  webhooks registered on the Klaviyo account
+  topics                                topic ids the account can subscribe to
+  create --url https://host/webhooks/klaviyo --topics a,b [--name N] [--description D] [--secret-index I] [--force]
+                                        registers this service, signed with KLAVIYO_WEBHOOK_SECRETS[I] (default 0)
+Reads KLAVIYO_API_KEY, KLAVIYO_BASE_URL, KLAVIYO_REVISION, KLAVIYO_WEBHOOK_SECRETS from the environment or .env.`;
+
+/** Only the variables this command needs, validated with the service's own schema. */
+const scriptEnv = z.object({
+  KLAVIYO_API_KEY: envSchema.shape.KLAVIYO_API_KEY,
+  KLAVIYO_BASE_URL: envSchema.shape.KLAVIYO_BASE_URL,
+  KLAVIYO_REVISION: envSchema.shape.KLAVIYO_REVISION,
+  KLAVIYO_WEBHOOK_SECRETS: envSchema.shape.KLAVIYO_WEBHOOK_SECRETS,
+});
+
+export async function runKlaviyoWebhooksCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      topics: { type: 'string' },
+      name: { type: 'string' },
+      description: { type: 'string' },
+      'secret-index': { type: 'string', default: '0' },
+      force: { type: 'boolean', default: false },
+    },
+  });
+  const command = positionals[0];
+  if (command !== 'list' && command !== 'topics' && command !== 'create') {
+    out(USAGE);
+    return 64; // EX_USAGE
+  }
+  const parsed = scriptEnv.safeParse(env);
+  if (!parsed.success) {
+    // Names only: values may be secrets.
+    out(`Invalid configuration: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
+    return 78;
+  }
+  const e = parsed.data;
+  const klaviyo = createKlaviyoService({ apiKey: e.KLAVIYO_API_KEY, baseUrl: e.KLAVIYO_BASE_URL.replace(/\/+$/, ''), revision: e.KLAVIYO_REVISION });
+  try {
+    if (command === 'list') {
+      for (const hook of await listKlaviyoWebhooks(klaviyo.webhooks)) out(JSON.stringify(hook));
+    } else if (command === 'topics') {
+      for (const topic of await listKlaviyoWebhookTopics(klaviyo.webhooks)) out(topic);
+    } else {
+      const secret = e.KLAVIYO_WEBHOOK_SECRETS[Number(values['secret-index'])];
+      if (!secret) {
+        out('KLAVIYO_WEBHOOK_SECRETS has no secret at that index: set it first, so the receiver can verify what Klaviyo signs.');
+        return 78;
+      }
+      const topics = (values.topics ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+      const created = await registerKlaviyoWebhook(klaviyo.webhooks, { url: values.url ?? '', topics, secret, name: values.name, description: values.description, force: values.force });
+      out(JSON.stringify(created));
+    }
+    return 0;
+  } catch (error) {
+    const fieldErrors = isAppError(error) && error.errors ? error.errors.map((f) => ` ${f.path}: ${f.message}`).join(';') : '';
+    out(`${error instanceof Error ? error.message : String(error)}${fieldErrors}`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  void runKlaviyoWebhooksCli(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)).then((code) => process.exit(code));
+}
