@@ -14,6 +14,8 @@ import { createKlaviyoService } from '../services/klaviyo/index.js';
 import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
 import { createSyncKlaviyoApi } from '../services/sync/klaviyo-sync-api.js';
 import { createSyncWorker } from '../services/sync/sync-worker.js';
+import { ALL_JOBS, createJobRunner, createKlaviyoReadsAdapter, createMaveraCallsAdapter } from '../services/jobs/index.js';
+import { createMaveraClient } from '../services/mavera/index.js';
 
 /** The only module with effects: reads the environment, listens, handles signals (DESIGN §2). */
 async function main(): Promise<void> {
@@ -49,6 +51,23 @@ async function main(): Promise<void> {
     onAuthStatus: klaviyoAuth.report,
   });
   const syncWorker = createSyncWorker({ outbox: store.outbox, api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger });
+  // Jobs read Klaviyo through the same service (shared limiters); without MAVERA_API_KEY only dry runs.
+  const maveraKey = config.mavera.apiKey;
+  const jobRunner = createJobRunner({
+    store,
+    jobs: ALL_JOBS,
+    klaviyo: createKlaviyoReadsAdapter(klaviyo),
+    mavera: maveraKey
+      ? createMaveraCallsAdapter(
+          createMaveraClient({ apiKey: maveraKey, baseUrl: config.mavera.baseUrl, workspaceId: config.mavera.workspaceId, requestsPerMinute: config.mavera.requestsPerMinute, logger: logger.child({ component: 'mavera' }) }),
+        )
+      : undefined,
+    maveraWorkspaceId: config.mavera.workspaceId,
+    logger: logger.child({ component: 'jobs' }),
+    metrics,
+  });
+  const interruptedRuns = await jobRunner.recoverInterrupted();
+  if (interruptedRuns > 0) logger.warn({ interruptedRuns }, 'job runs left unfinished by a previous process were marked failed');
 
   const app = createApp({
     logger,
@@ -56,6 +75,7 @@ async function main(): Promise<void> {
     metrics,
     tokens: { ingest: config.auth.ingestTokens, admin: config.auth.adminTokens },
     version,
+    jobs: jobRunner,
     readiness: [klaviyoAuth.readiness, syncWorker.readiness],
     sync: { onEnqueued: syncWorker.notify, workerState: syncWorker.state, limiterStats: klaviyo.limiters.stats },
     webhooks: {
@@ -86,6 +106,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs + 2000);
     hardStop.unref();
     const outcome = await closeServerGracefully(server, config.shutdownTimeoutMs);
+    await jobRunner.stop(config.shutdownTimeoutMs);
     await syncWorker.stop();
     await webhookWorkers.stop();
     await store.close();

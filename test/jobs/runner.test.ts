@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseParamsShape, defineJob, type JobContext } from '../../services/jobs/job-definition.js';
+import { baseParamsShape, defineJob, type BaseParams, type JobContext } from '../../services/jobs/job-definition.js';
 import { buildFakeKlaviyo, buildFakeMavera, pagesOf } from './helpers/fakes.js';
 import { buildRunnerHarness, type RunnerHarness } from './helpers/runner-harness.js';
 
@@ -12,7 +12,7 @@ function buildControlledJob(name = 'controlled') {
     name,
     description: 'test job',
     params: z.strictObject({ ...baseParamsShape, pages: z.number().int().default(3) }),
-    async run(ctx: JobContext, p: { pages: number }) {
+    async run(ctx: JobContext, p: BaseParams & { pages: number }) {
       for await (const page of ctx.klaviyo.segments({ signal: ctx.signal })) ctx.progress('segments', page.length, p.pages);
       await new Promise((resolve, reject) => {
         void released.then(resolve);
