@@ -97,6 +97,7 @@ export function getProfiles(context: HandlerContext): HandlerResult {
   const size = pageSize(context.query, 20, 100);
   const lookup = conditions.find((condition) => ['id', 'email', 'phone_number', 'external_id'].includes(condition.field));
   const { profiles } = context.data;
+  const start = cursorPosition(context.query);
   let candidates: Iterable<number>;
   if (lookup) {
     const values = (Array.isArray(lookup.value) ? lookup.value : [lookup.value]).map(String);
@@ -105,9 +106,9 @@ export function getProfiles(context: HandlerContext): HandlerResult {
       .filter((index): index is number => index !== null);
     candidates = [...new Set(found)].sort((a, b) => a - b);
   } else {
-    candidates = { [Symbol.iterator]: function* () { for (let i = 0; i < profiles.total; i++) yield i; } };
+    // Start at the cursor: scanning from 0 on every page would make a full read quadratic.
+    candidates = { [Symbol.iterator]: function* () { for (let i = start; i < profiles.total; i++) yield i; } };
   }
-  const start = cursorPosition(context.query);
   const page: Record<string, unknown>[] = [];
   let next: number | null = null;
   for (const index of candidates) {

@@ -182,6 +182,8 @@ export async function handleApiRequest(request: IncomingMessage, response: Serve
     response.writeHead(answer.status).end();
     return;
   }
+  const payload = Buffer.from(JSON.stringify(answer.body), 'utf8');
   response.setHeader('content-type', 'application/vnd.api+json');
-  response.writeHead(answer.status).end(JSON.stringify(answer.body));
+  response.setHeader('content-length', String(payload.length));
+  response.writeHead(answer.status).end(payload);
 }
