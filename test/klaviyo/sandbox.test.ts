@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startKlaviyoSandbox, type KlaviyoSandbox } from '../../sandbox/klaviyo/index.js';
+import { startKlaviyoSandbox, type KlaviyoSandbox, type SandboxScale } from '../../sandbox/klaviyo/index.js';
 import { createKlaviyoService, KlaviyoAuthError, KlaviyoValidationError, type KlaviyoServiceOptions } from '../../services/klaviyo/index.js';
 
 const API_KEY = 'pk_klaviyo_service_test_0001';
@@ -10,8 +10,9 @@ afterEach(async () => {
 });
 
 /** The sandbox and our service, sped up by the same factor so windows shrink on both sides. */
-async function setup(speedUp: number, overrides: Partial<KlaviyoServiceOptions> = {}) {
-  const sandbox = await startKlaviyoSandbox({ apiKey: API_KEY, seed: 11, speedUp, scale: { profiles: 300, orders: 50 } });
+async function setup(speedUp: number, overrides: Partial<KlaviyoServiceOptions> & { scale?: Partial<SandboxScale> } = {}) {
+  const { scale, ...serviceOverrides } = overrides;
+  const sandbox = await startKlaviyoSandbox({ apiKey: API_KEY, seed: 11, speedUp, scale: { profiles: 300, orders: 50, ...scale } });
   running.push(sandbox);
   const service = createKlaviyoService({
     apiKey: API_KEY,
@@ -19,7 +20,7 @@ async function setup(speedUp: number, overrides: Partial<KlaviyoServiceOptions> 
     revision: '2026-07-15',
     speedUp,
     retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 },
-    ...overrides,
+    ...serviceOverrides,
   });
   return { sandbox, service };
 }
@@ -28,18 +29,24 @@ const ofClass = (sandbox: KlaviyoSandbox, limitClass: string) => sandbox.receive
 
 describe('Klaviyo service against the sandbox', () => {
   it('when 2,000 calls hit one limit class at once, then none is throttled and no 1 s or 60 s span exceeds its budget', async () => {
-    // get_segments is 75/s and 750/m: 2,000 calls need ~3 Klaviyo minutes, so both windows bind.
-    const { sandbox, service } = await setup(100);
+    // get_campaigns is 10/s and 150/m: 2,000 calls need ~13 Klaviyo minutes (~4 s at 200×), so both windows bind.
+    const { sandbox, service } = await setup(200, { scale: { campaignsPerChannel: 2 } });
     const calls = Array.from({ length: 2_000 }, () =>
-      service.client.request({ limitClass: 'get_segments', method: 'GET', path: '/api/segments', idempotent: true }),
+      service.client.request({
+        limitClass: 'get_campaigns',
+        method: 'GET',
+        path: '/api/campaigns',
+        query: { filter: 'equals(messages.channel,"email")' },
+        idempotent: true,
+      }),
     );
     const answers = await Promise.all(calls);
     expect(answers.every((a) => a.status === 200)).toBe(true);
-    const observed = sandbox.report().limitClasses['get_segments'];
+    const observed = sandbox.report().limitClasses['get_campaigns'];
     expect(observed).toMatchObject({ requests: 2_000, throttled: 0 });
-    expect(observed?.maxPerSecond).toBeLessThanOrEqual(75);
-    expect(observed?.maxPerMinute).toBeLessThanOrEqual(750);
-    expect(service.limiters.stats()['get_segments']?.queued).toBe(0);
+    expect(observed?.maxPerSecond).toBeLessThanOrEqual(10);
+    expect(observed?.maxPerMinute).toBeLessThanOrEqual(150);
+    expect(service.limiters.stats()['get_campaigns']?.queued).toBe(0);
   }, 90_000); // a few seconds on an idle machine; generous for a loaded CI runner
 
   it('when a class answers 429 with Retry-After: 2, then no request of that class is sent for 2 (scaled) seconds', async () => {
