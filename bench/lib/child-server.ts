@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface ChildServer {
   url: string;
+  /** The server process's CPU time so far, in microseconds (user + system). */
+  cpuMicros(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,11 @@ export function startChildServer(moduleUrl: URL, args: string[] = []): Promise<C
       child.removeAllListeners('exit');
       resolve({
         url: `http://127.0.0.1:${message.port}`,
+        cpuMicros: () =>
+          new Promise((answer) => {
+            child.once('message', (reply: { cpuMicros: number }) => answer(reply.cpuMicros));
+            child.send('cpu');
+          }),
         close: () =>
           new Promise((done) => {
             child.once('exit', () => done());
@@ -31,7 +38,12 @@ export function startChildServer(moduleUrl: URL, args: string[] = []): Promise<C
   });
 }
 
-/** For server modules: report the listening port to the parent. */
+/** For server modules: report the listening port to the parent, and answer its CPU-time queries. */
 export function reportPort(port: number): void {
+  process.on('message', (message) => {
+    if (message !== 'cpu') return;
+    const usage = process.cpuUsage();
+    process.send?.({ cpuMicros: usage.user + usage.system });
+  });
   process.send?.({ port });
 }

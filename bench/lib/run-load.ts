@@ -11,6 +11,8 @@ export interface LoadOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Called between the warm-up and the measured run (e.g. to sample the server's CPU time). */
+  beforeMeasure?: () => Promise<void>;
   /** Builds each request (e.g. a freshly signed, unique delivery). */
   setupRequest?: AutocannonRequest['setupRequest'];
 }
@@ -35,6 +37,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     requests: options.setupRequest ? [{ setupRequest: options.setupRequest }] : undefined,
   };
   if ((options.warmupS ?? 2) > 0) await autocannon({ ...base, duration: options.warmupS ?? 2 });
+  await options.beforeMeasure?.();
   const result = await autocannon({ ...base, duration: options.durationS ?? 10 });
   return {
     requestsPerSec: result.requests.average,
