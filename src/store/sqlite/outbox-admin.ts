@@ -20,7 +20,7 @@ export function createSqliteOutboxAdmin(db: Database): OutboxAdmin {
        WHERE kind = @kind AND ((state = 'pending' AND available_at <= @now) OR (state = 'in_flight' AND lease_expires_at <= @now)) LIMIT @cap)`,
   );
   const oldestReady = db.prepare<[string, number], { created_at: number }>(
-    `SELECT created_at FROM outbox_items WHERE kind = ? AND state = 'pending' AND available_at <= ? ORDER BY id LIMIT 1`,
+    `SELECT created_at FROM outbox_items INDEXED BY outbox_items_queue WHERE kind = ? AND state = 'pending' AND available_at <= ? ORDER BY id LIMIT 1`,
   );
   const nextDue = db.prepare<[string, number], { at: number | null }>(
     `SELECT MIN(available_at) AS at FROM outbox_items WHERE kind = ? AND state = 'pending' AND available_at > ?`,
@@ -29,7 +29,7 @@ export function createSqliteOutboxAdmin(db: Database): OutboxAdmin {
     'SELECT kind, state, COUNT(*) AS n FROM outbox_items GROUP BY kind, state',
   );
   const oldestPending = db.prepare<[string], { created_at: number }>(
-    `SELECT created_at FROM outbox_items WHERE kind = ? AND state = 'pending' ORDER BY id LIMIT 1`,
+    `SELECT created_at FROM outbox_items INDEXED BY outbox_items_queue WHERE kind = ? AND state = 'pending' ORDER BY id LIMIT 1`,
   );
   const counters = db.prepare<[], { kind: string; delivered: number; last_delivery_at: number | null }>(
     'SELECT kind, delivered, last_delivery_at FROM outbox_counters',

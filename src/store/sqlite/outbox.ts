@@ -31,19 +31,26 @@ export function createSqliteOutbox(db: Database): OutboxStore {
   );
   // Arrival order; an item waits while another update of the same person is in flight.
   const candidates = db.prepare<[string, number, number], ItemRow>(
-    `SELECT id, kind, payload_json, size_bytes, merge_key, attempts, created_at FROM outbox_items a
+    // INDEXED BY: walk the queue in id order and stop at LIMIT; the planner would otherwise pick the
+    // due-time index and sort the whole backlog on every claim.
+    `SELECT id, kind, payload_json, size_bytes, merge_key, attempts, created_at FROM outbox_items a INDEXED BY outbox_items_queue
      WHERE kind = ? AND state = 'pending' AND available_at <= ?
        AND (merge_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox_items b
             WHERE b.kind = a.kind AND b.merge_key = a.merge_key AND b.state = 'in_flight'))
      ORDER BY id LIMIT ?`,
   );
-  const lease = db.prepare(`UPDATE outbox_items SET state = 'in_flight', lease_id = ?, lease_expires_at = ? WHERE id = ?`);
-  const remove = db.prepare(`DELETE FROM outbox_items WHERE id = ? AND lease_id = ? AND state = 'in_flight'`);
+  // Whole sets in one statement each (ids as a JSON array): a 1,000-item batch is one UPDATE, not 1,000.
+  const lease = db.prepare(
+    `UPDATE outbox_items SET state = 'in_flight', lease_id = ?, lease_expires_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+  );
+  const remove = db.prepare(
+    `DELETE FROM outbox_items WHERE lease_id = ? AND state = 'in_flight' AND id IN (SELECT value FROM json_each(?))`,
+  );
+  const leaseKind = db.prepare<[string], { kind: string }>(`SELECT kind FROM outbox_items WHERE lease_id = ? LIMIT 1`);
   const countDelivered = db.prepare(
     `INSERT INTO outbox_counters (kind, delivered, last_delivery_at) VALUES (?, ?, ?)
      ON CONFLICT (kind) DO UPDATE SET delivered = delivered + excluded.delivered, last_delivery_at = excluded.last_delivery_at`,
   );
-  const kindOf = db.prepare<[number, string], { kind: string }>(`SELECT kind FROM outbox_items WHERE id = ? AND lease_id = ? AND state = 'in_flight'`);
   const retry = db.prepare(
     `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL, available_at = ?,
        attempts = attempts + ?, error_json = COALESCE(?, error_json)
@@ -71,23 +78,19 @@ export function createSqliteOutbox(db: Database): OutboxStore {
     for (const row of rows) {
       if (items.length > 0 && request.maxBytes !== undefined && bytes + row.size_bytes > request.maxBytes) break;
       bytes += row.size_bytes;
-      lease.run(leaseId, now + request.leaseMs, row.id);
       items.push(toItem(row));
     }
+    if (items.length > 0) lease.run(leaseId, now + request.leaseMs, JSON.stringify(items.map((i) => Number(i.id))));
     return { leaseId, items };
   });
 
   const settleTx = db.transaction((leaseId: string, outcomes: OutboxOutcome[], now: number) => {
     let changed = 0;
-    const delivered = new Map<string, number>();
+    const delivered: number[] = [];
     for (const outcome of outcomes) {
       const id = Number(outcome.id);
       if (outcome.status === 'delivered') {
-        const row = kindOf.get(id, leaseId);
-        if (row && remove.run(id, leaseId).changes > 0) {
-          delivered.set(row.kind, (delivered.get(row.kind) ?? 0) + 1);
-          changed += 1;
-        }
+        delivered.push(id);
       } else if (outcome.status === 'retry') {
         const error = outcome.error ? JSON.stringify(outcome.error) : null;
         changed += retry.run(outcome.retryAt.getTime(), outcome.countAttempt ? 1 : 0, error, id, leaseId).changes;
@@ -95,7 +98,13 @@ export function createSqliteOutbox(db: Database): OutboxStore {
         changed += bury.run(now, JSON.stringify(outcome.error), id, leaseId).changes;
       }
     }
-    for (const [kind, count] of delivered) countDelivered.run(kind, count, now);
+    // A claim holds one kind only, so the lease names the kind of every delivered item.
+    const kind = delivered.length > 0 ? leaseKind.get(leaseId)?.kind : undefined;
+    if (kind !== undefined) {
+      const removed = remove.run(leaseId, JSON.stringify(delivered)).changes;
+      if (removed > 0) countDelivered.run(kind, removed, now);
+      changed += removed;
+    }
     return changed;
   });
 

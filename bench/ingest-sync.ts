@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startKlaviyoSandbox } from '../sandbox/klaviyo/index.js';
+import { createApp } from '../src/app.js';
+import { createLogger } from '../src/lib/logger.js';
+import { createMetrics } from '../src/lib/metrics.js';
+import { openSqliteStore } from '../src/store/sqlite/open.js';
+import { createKlaviyoService } from '../services/klaviyo/index.js';
+import { KLAVIYO_LIMIT_CLASSES } from '../services/klaviyo/rate-limits.js';
+import { mapEvent } from '../services/sync/event-mapping.js';
+import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
+import { createSyncKlaviyoApi } from '../services/sync/klaviyo-sync-api.js';
+import { createSyncWorker } from '../services/sync/sync-worker.js';
+
+const KEY = 'pk_bench_ingest_sandbox_01';
+const INGEST = 'bench-sync-ingest-token-01';
+
+/** Store + worker + Klaviyo service (shared speedUp) against an in-process sandbox; app optional. */
+async function setup(speedUp: number, withApp: boolean) {
+  const sandbox = await startKlaviyoSandbox({ apiKey: KEY, seed: 5, speedUp, scale: { profiles: 100, orders: 10 } });
+  const dataDir = mkdtempSync(join(tmpdir(), 'kb-bench-sync-'));
+  const store = openSqliteStore({ dataDir });
+  const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  const metrics = createMetrics();
+  const auth = createKlaviyoAuthMonitor(metrics);
+  const klaviyo = createKlaviyoService({ apiKey: KEY, baseUrl: sandbox.url, revision: '2026-07-15', speedUp, metrics, logger, onAuthStatus: auth.report });
+  const worker = createSyncWorker({ outbox: store.outbox, api: createSyncKlaviyoApi(klaviyo), auth, metrics, logger });
+  let url = '';
+  let server: ReturnType<typeof createServer> | undefined;
+  if (withApp) {
+    const app = createApp({ logger, store, metrics, tokens: { ingest: [INGEST], admin: ['bench-sync-admin-token-001'] }, sync: { onEnqueued: worker.notify } });
+    server = createServer(app);
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  const drained = async () => {
+    for (;;) {
+      const { kinds } = await store.outbox.stats(new Date());
+      if (kinds.event.pending === 0 && kinds.event.in_flight === 0) return kinds;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const close = async () => {
+    await worker.stop();
+    server?.close();
+    server?.closeAllConnections();
+    await store.close();
+    await sandbox.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { sandbox, store, worker, url, drained, close };
+}
+
+/** (b) Klaviyo requests per 1,000 orders of 1–2 lines, posted as 10 concurrent requests of 100. */
+export async function requestsPerThousandOrders() {
+  const env = await setup(1, true);
+  try {
+    await env.worker.start();
+    const now = Date.now();
+    const orders = Array.from({ length: 1000 }, (_, i) => ({
+      order_id: `bench-${i}`,
+      occurred_at: new Date(now - 60_000).toISOString(),
+      customer: { email: `buyer${i % 300}@example.com` },
+      currency: 'USD',
+      total: 30,
+      items: Array.from({ length: 1 + (i % 2) }, (_, l) => ({ product_id: `p${l}`, quantity: 1, price: 15 })),
+    }));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, r) =>
+        fetch(`${env.url}/v1/orders`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${INGEST}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ orders: orders.slice(r * 100, r * 100 + 100) }),
+        }),
+      ),
+    );
+    const kinds = await env.drained();
+    const report = env.sandbox.report();
+    return { orders: 1000, events: kinds.event.delivered, requests: report.requests.byClass['bulk_create_events'] ?? 0, eventsStored: report.eventsStored };
+  } finally {
+    await env.close();
+  }
+}
+
+/** The least time the bulk-events limits allow for `requests` requests (sliding burst and steady windows). */
+export function minimumDrainMs(requests: number, speedUp: number): number {
+  const { burstPerSecond, steadyPerMinute } = KLAVIYO_LIMIT_CLASSES.bulk_create_events;
+  const last = requests - 1;
+  return Math.max(Math.floor(last / burstPerSecond) * 1000, Math.floor(last / steadyPerMinute) * 60_000) / speedUp;
+}
+
+/** (c) Time to drain a backlog of `events` events under the bulk-events tier limits (M: 10/s, 150/m). */
+export async function drainBacklog(events: number, speedUp: number) {
+  const env = await setup(speedUp, false);
+  try {
+    const now = new Date();
+    for (let start = 0; start < events; start += 10_000) {
+      const entries = Array.from({ length: Math.min(10_000, events - start) }, (_, i) => {
+        const n = start + i;
+        const event = { event_name: 'Backlog Event', distinct_id: `user-${n % 5000}`, insert_id: `backlog-${n}`, properties: { n, sku: `sku-${n % 97}` } };
+        return mapEvent(event, event.insert_id, now);
+      });
+      await env.store.outbox.enqueue(entries, now);
+    }
+    const started = performance.now();
+    await env.worker.start();
+    await env.drained();
+    const elapsedMs = performance.now() - started;
+    const report = env.sandbox.report();
+    const requests = report.requests.byClass['bulk_create_events'] ?? 0;
+    return { events, speedUp, elapsedMs, requests, minimumMs: minimumDrainMs(Math.ceil(events / 1000), speedUp), eventsStored: report.eventsStored, throttled: report.limitClasses['bulk_create_events']?.throttled ?? 0 };
+  } finally {
+    await env.close();
+  }
+}
