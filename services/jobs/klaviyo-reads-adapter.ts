@@ -66,7 +66,7 @@ export function createKlaviyoReadsAdapter(service: KlaviyoService): KlaviyoReads
     profilesWithPredictions: ({ signal, pageSize }) =>
       mapPages<Profile, ReturnType<typeof toPredictive>>(
         service,
-        { limitClass: 'get_profiles:predictive_analytics', path: '/api/profiles', query: { 'additional-fields[profile]': 'predictive_analytics', 'page[size]': pageSize }, signal },
+        { limitClass: 'get_profiles:predictive_analytics', path: '/api/profiles', query: { 'additional-fields[profile]': 'predictive_analytics', 'page[size]': pageSize, 'fields[profile]': 'predictive_analytics' }, signal },
         toPredictive,
       ),
     segments: ({ signal }) =>

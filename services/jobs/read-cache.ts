@@ -57,10 +57,22 @@ export function createReadCache(options: ReadCacheOptions) {
       }
       const startedAt = clock();
       let count = 0;
-      for await (const page of source()) {
-        await cache.set(`${key}:page:${count}`, page, ttlMs + PAGE_GRACE_MS, startedAt);
-        count += 1;
-        yield page;
+      // One page read ahead: the next request is in flight while this page is stored and consumed,
+      // so a sequential cursor walk is paced by the limiter, not by our own per-page work.
+      const pages = source()[Symbol.asyncIterator]();
+      let ahead = pages.next();
+      try {
+        for (;;) {
+          const current = await ahead;
+          if (current.done) break;
+          ahead = pages.next();
+          ahead.catch(() => undefined); // surfaced by the await above on the next turn
+          await cache.set(`${key}:page:${count}`, current.value, ttlMs + PAGE_GRACE_MS, startedAt);
+          count += 1;
+          yield current.value;
+        }
+      } finally {
+        await pages.return?.();
       }
       await cache.set(`${key}:manifest`, { pages: count } satisfies PagesManifest, ttlMs, startedAt);
     },
