@@ -46,8 +46,11 @@ describe('jobs against the sandbox', () => {
   });
 
   it('when segment-overlap runs, then sizes and every pairwise intersection equal the seeded truth', async () => {
+    const dry = (await runToEnd('segment-overlap', { dryRun: true })).result as Json;
+    h.maveraSandbox.clearRequests();
     const run = await runToEnd('segment-overlap', {});
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    expect(h.maveraSandbox.requests({ endpoint: 'mave/chat', method: 'POST' }).map((r) => r.body)).toEqual(dry.mavera_requests.map((r: Json) => r.body));
     const result = run.result as Json;
     const truth = h.klaviyoSandbox.truth.segments;
     expect(result.segments.map((s: Json) => [s.id, s.size])).toEqual(truth.sizes.map((s) => [s.id, s.size]));
@@ -76,8 +79,11 @@ describe('jobs against the sandbox', () => {
   });
 
   it('when sms-vs-email runs, then channel totals equal the seeded campaign statistics, and a rerun makes no report request', async () => {
+    const dry = (await runToEnd('sms-vs-email', { dryRun: true })).result as Json;
+    h.maveraSandbox.clearRequests();
     const run = await runToEnd('sms-vs-email', {});
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    expect(h.maveraSandbox.requests({ endpoint: 'focus-groups', method: 'POST' }).map((r) => r.body)).toEqual(dry.mavera_requests.map((r: Json) => r.body));
     const result = run.result as Json;
     const truth = h.klaviyoSandbox.truth.campaignTotals(Date.parse(result.window.start), Date.parse(result.window.end));
     for (const channel of ['email', 'sms'] as const) {
@@ -90,7 +96,7 @@ describe('jobs against the sandbox', () => {
       });
     }
     h.klaviyoSandbox.resetReport();
-    await runToEnd('sms-vs-email', {});
+    await runToEnd('sms-vs-email', { dryRun: true });
     expect(h.klaviyoSandbox.report().requests.byClass.query_campaign_values ?? 0).toBe(0);
   });
 
