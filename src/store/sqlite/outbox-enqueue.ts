@@ -10,10 +10,12 @@ interface Waiting {
 }
 
 /**
- * Ingest writes with group commit: every enqueue that arrives before the next turn of the event
- * loop shares one transaction, and so one fsync (synchronous=FULL costs ~2 ms per commit here).
- * Each request's items and dedupe keys still commit atomically, before its promise resolves.
+ * Ingest writes with group commit: every enqueue that arrives within GROUP_WINDOW_MS of the first
+ * shares one transaction, and so one fsync (synchronous=FULL costs ~2 ms per commit here, and
+ * better-sqlite3 blocks the event loop meanwhile). Each request's items and dedupe keys still
+ * commit atomically, before its promise resolves.
  */
+const GROUP_WINDOW_MS = 1;
 export function createSqliteEnqueue(db: Database): (entries: OutboxEntry[], now: Date) => Promise<EnqueueResult[]> {
   const insertKey = db.prepare('INSERT INTO outbox_dedupe_keys (key, created_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
   const newestPending = db.prepare<[string, string], { id: number; payload_json: string }>(
@@ -69,7 +71,7 @@ export function createSqliteEnqueue(db: Database): (entries: OutboxEntry[], now:
 
   return (entries, now) =>
     new Promise<EnqueueResult[]>((resolve, reject) => {
-      if (queue.length === 0) setImmediate(flush);
+      if (queue.length === 0) setTimeout(flush, GROUP_WINDOW_MS);
       queue.push({ entries, now: now.getTime(), resolve, reject });
     });
 }
