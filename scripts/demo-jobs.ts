@@ -32,7 +32,7 @@ const SUMMARIES: Record<string, (r: Json) => string> = {
   'flow-content-refresh': (r) =>
     `${r.messages.length} messages judged, ${r.underperforming.length} underperforming (${r.underperforming.map((m: Json) => `${m.flow_name}/${m.message_name}`).join('; ')}), ${r.rewrites.length} rewrites`,
   'segment-overlap': (r) =>
-    `${r.segments.length} segments, ${r.overlaps.length} overlapping pairs, clusters ${JSON.stringify(r.clusters)}${r.recommendation ? `; Mave: "${String(r.recommendation.content).slice(0, 60)}…"` : ''}`,
+    `${r.segments.length} segments, ${r.overlaps.length} overlapping pairs, clusters ${JSON.stringify(r.clusters)}${r.recommendation ? `; Mave: "${String(r.recommendation.content).replace(/\s+/g, ' ').slice(0, 60)}…"` : ''}`,
   'product-affinity': (r) =>
     `${r.orders_scanned} orders, ${r.pairs.length} pairs; top ${r.pairs.slice(0, 3).map((p: Json) => `${p.a_title}+${p.b_title} (${p.count}, lift ${p.lift})`).join('; ')}${r.focus_group ? `; focus group ${r.focus_group.id}` : ''}`,
   'sms-vs-email': (r) =>

@@ -78,7 +78,7 @@ describe('channel comparison', () => {
     const rows = [
       { groupings: { send_channel: 'email', campaign_id: 'e1' }, statistics: { recipients: 100, delivered: 100, opens_unique: 40, clicks_unique: 10, conversion_uniques: 2, conversion_value: 50 } },
       { groupings: { send_channel: 'email', campaign_id: 'e2' }, statistics: { recipients: 300, delivered: 300, opens_unique: 60, clicks_unique: 10, conversion_uniques: 2, conversion_value: 50 } },
-      { groupings: { send_channel: 'sms', campaign_id: 's1' }, statistics: { recipients: 100, delivered: 100, clicks_unique: 20, conversion_uniques: 5, conversion_value: 80 } },
+      { groupings: { send_channel: 'sms', campaign_id: 's1' }, statistics: { recipients: 100, delivered: 100, opens_unique: 0, clicks_unique: 20, conversion_uniques: 5, conversion_value: 80 } },
     ];
     const email = channelTotals('email', statsByCampaign(rows, 'email').values());
     expect(email).toMatchObject({ campaigns: 2, recipients: 400, clicks_unique: 20, open_rate: 0.25, click_rate: 0.05, conversion_value: 100, revenue_per_recipient: 0.25 });
