@@ -7,8 +7,11 @@ export interface ForwardRetryPolicy {
   maxDelayMs: number;
 }
 
-/** About a day of retries: 1 s, 2 s, 4 s … capped at 1 h, 16 attempts in all. */
-export const DEFAULT_FORWARD_RETRY_POLICY: ForwardRetryPolicy = { maxAttempts: 16, baseDelayMs: 1000, maxDelayMs: 60 * 60 * 1000 };
+/**
+ * Ceilings 1 s, 2 s, 4 s … capped at 2 h, 24 attempts in all: a dead letter after at most ~22 h of
+ * retrying (~11 h on average with full jitter), long enough to ride out a subscriber's bad night.
+ */
+export const DEFAULT_FORWARD_RETRY_POLICY: ForwardRetryPolicy = { maxAttempts: 24, baseDelayMs: 1000, maxDelayMs: 2 * 60 * 60 * 1000 };
 
 /**
  * Exponential backoff with full jitter (a uniform delay in [0, min(cap, base·2^(n−1))]): retries of
