@@ -21,9 +21,9 @@ describe('the service process', () => {
       const health = await fetch(`${service.url}/healthz`);
       expect(await health.json()).toEqual({ status: 'ok' });
       const ready = await fetch(`${service.url}/readyz`);
-      expect((await ready.json()).checks.store).toEqual({ ok: true });
+      expect(((await ready.json()) as { checks: Record<string, unknown> }).checks.store).toEqual({ ok: true });
       expect(await (await fetch(`${service.url}/metrics`)).text()).toContain('http_request_duration_seconds');
-      expect((await (await fetch(`${service.url}/openapi.json`)).json()).openapi).toMatch(/^3\./);
+      expect(((await (await fetch(`${service.url}/openapi.json`)).json()) as { openapi: string }).openapi).toMatch(/^3\./);
     } finally {
       service.child.kill('SIGTERM');
       await service.exited;
