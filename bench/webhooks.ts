@@ -7,7 +7,7 @@ import { runLoad, type LoadResult } from './lib/run-load.js';
  * Verified Klaviyo deliveries per second and p99 latency for 1-event and 100-event bodies, beside an
  * Express hello-world measured in the same run (BENCHMARKS.md). Each request is a new delivery with
  * unique external_ids, freshly signed, so every one is verified and stored (no duplicate shortcut).
- *   npm run bench -- webhooks    or    npx tsx bench/webhooks.ts [durationS] [connections]
+ *   npx tsx bench/webhooks.ts [durationS] [connections]   (benchWebhooks() is exported for a bench runner)
  */
 const SECRET = 'bench-webhook-secret-0123456789';
 const durationS = Number(process.argv[2] ?? 10);
