@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { startKlaviyoSandbox } from '../sandbox/klaviyo/index.js';
+import type { SandboxReport } from '../sandbox/klaviyo/index.js';
+import { startChildServer } from './lib/child-server.js';
 import { createApp } from '../src/app.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createMetrics } from '../src/lib/metrics.js';
@@ -19,9 +20,11 @@ import { createSyncWorker } from '../services/sync/sync-worker.js';
 const KEY = 'pk_bench_ingest_sandbox_01';
 const INGEST = 'bench-sync-ingest-token-01';
 
-/** Store + worker + Klaviyo service (shared speedUp) against an in-process sandbox; app optional. */
+/** Store + worker + Klaviyo service (shared speedUp) against the sandbox in a child process; app optional. */
 async function setup(speedUp: number, withApp: boolean) {
-  const sandbox = await startKlaviyoSandbox({ apiKey: KEY, seed: 5, speedUp, scale: { profiles: 100, orders: 10 } });
+  // The fake Klaviyo runs in its own process: its body validation must not slow the worker measured.
+  const sandbox = await startChildServer(new URL('./servers/klaviyo-sandbox.ts', import.meta.url), [KEY, String(speedUp)]);
+  const report = async () => (await (await fetch(`${sandbox.url}/__sandbox/report`)).json()) as SandboxReport;
   const dataDir = mkdtempSync(join(tmpdir(), 'kb-bench-sync-'));
   const store = openSqliteStore({ dataDir });
   const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: '/dev/null', sync: false }) });
@@ -52,7 +55,7 @@ async function setup(speedUp: number, withApp: boolean) {
     await sandbox.close();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { sandbox, store, worker, url, drained, close };
+  return { report, store, worker, url, drained, close };
 }
 
 /** (b) Klaviyo requests per 1,000 orders of 1–2 lines, posted as 10 concurrent requests of 100. */
@@ -79,7 +82,7 @@ export async function requestsPerThousandOrders() {
       ),
     );
     const kinds = await env.drained();
-    const report = env.sandbox.report();
+    const report = await env.report();
     return { orders: 1000, events: kinds.event.delivered, requests: report.requests.byClass['bulk_create_events'] ?? 0, eventsStored: report.eventsStored };
   } finally {
     await env.close();
@@ -110,7 +113,7 @@ export async function drainBacklog(events: number, speedUp: number) {
     await env.worker.start();
     await env.drained();
     const elapsedMs = performance.now() - started;
-    const report = env.sandbox.report();
+    const report = await env.report();
     const requests = report.requests.byClass['bulk_create_events'] ?? 0;
     return { events, speedUp, elapsedMs, requests, minimumMs: minimumDrainMs(Math.ceil(events / 1000), speedUp), eventsStored: report.eventsStored, throttled: report.limitClasses['bulk_create_events']?.throttled ?? 0 };
   } finally {

@@ -8,8 +8,12 @@ export interface SyncTuning {
   leaseMs: number;
   /** Idle poll interval, in milliseconds (ingest also wakes the worker directly). */
   pollMs: number;
-  /** How long a part-full batch may wait to fill, in milliseconds: batches fill under load, go out small when idle. */
+  /**
+   * Batches fill under load and go out small when idle: a part-full batch goes out once no item
+   * has arrived for `quietMs`, and at the latest `lingerMs` after its oldest item (milliseconds).
+   */
   lingerMs: number;
+  quietMs: number;
   /** Concurrent batches per kind. */
   lanes: Record<OutboxKind, number>;
   backoff: ItemBackoff;
@@ -28,7 +32,8 @@ export interface SyncTuning {
 export const DEFAULT_SYNC_TUNING: SyncTuning = {
   leaseMs: 120_000,
   pollMs: 500,
-  lingerMs: 250,
+  lingerMs: 2_000,
+  quietMs: 250,
   lanes: { event: 4, profile: 1, consent: 1 },
   backoff: { baseDelayMs: 1_000, maxDelayMs: 300_000 },
   authPauseMs: 30_000,

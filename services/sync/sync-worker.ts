@@ -115,10 +115,11 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
         continue;
       }
       if (ready.ready < limits.maxItems) {
-        // A part-full batch waits a little to fill, and while the class is busy it keeps filling.
+        // A part-full batch keeps filling while items stream in or its class is busy, up to lingerMs.
         const lingerLeft = (ready.oldestReadyAt?.getTime() ?? now) + tuning.lingerMs - now;
-        if (lingerLeft > 0 || limiter.queued > 0) {
-          await waker.wait(lingerLeft > 0 ? lingerLeft : Math.min(50, tuning.pollMs), false);
+        const quietLeft = (ready.newestReadyAt?.getTime() ?? now) + tuning.quietMs - now;
+        if (lingerLeft > 0 && (quietLeft > 0 || limiter.queued > 0)) {
+          await waker.wait(Math.min(lingerLeft, Math.max(quietLeft, 10)), false);
           continue;
         }
       }

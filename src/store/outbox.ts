@@ -76,6 +76,8 @@ export interface ReadySummary {
   ready: number;
   /** Arrival time of the oldest claimable item. */
   oldestReadyAt: Date | undefined;
+  /** Arrival time of the newest claimable item (is work still streaming in?). */
+  newestReadyAt: Date | undefined;
   /** When the next not-yet-claimable pending item becomes claimable (backoff), if any. */
   nextAvailableAt: Date | undefined;
 }

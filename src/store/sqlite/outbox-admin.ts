@@ -22,6 +22,9 @@ export function createSqliteOutboxAdmin(db: Database): OutboxAdmin {
   const oldestReady = db.prepare<[string, number], { created_at: number }>(
     `SELECT created_at FROM outbox_items INDEXED BY outbox_items_queue WHERE kind = ? AND state = 'pending' AND available_at <= ? ORDER BY id LIMIT 1`,
   );
+  const newestReady = db.prepare<[string, number], { created_at: number }>(
+    `SELECT created_at FROM outbox_items INDEXED BY outbox_items_queue WHERE kind = ? AND state = 'pending' AND available_at <= ? ORDER BY id DESC LIMIT 1`,
+  );
   const nextDue = db.prepare<[string, number], { at: number | null }>(
     `SELECT MIN(available_at) AS at FROM outbox_items WHERE kind = ? AND state = 'pending' AND available_at > ?`,
   );
@@ -57,10 +60,12 @@ export function createSqliteOutboxAdmin(db: Database): OutboxAdmin {
     async readySummary(kind, now, cap) {
       const at = now.getTime();
       const oldest = oldestReady.get(kind, at);
+      const newest = newestReady.get(kind, at);
       const next = nextDue.get(kind, at)?.at ?? null;
       return {
         ready: readyCount.get({ kind, now: at, cap })?.n ?? 0,
         oldestReadyAt: oldest ? new Date(oldest.created_at) : undefined,
+        newestReadyAt: newest ? new Date(newest.created_at) : undefined,
         nextAvailableAt: next === null ? undefined : new Date(next),
       };
     },

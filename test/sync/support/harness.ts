@@ -23,7 +23,8 @@ export const SANDBOX_KEY = 'pk_sync_sandbox_test_0001';
 /** Fast test timings: same logic as production, shorter waits. */
 export const FAST_TUNING: Partial<SyncTuning> = {
   pollMs: 20,
-  lingerMs: 20,
+  lingerMs: 40,
+  quietMs: 10,
   backoff: { baseDelayMs: 20, maxDelayMs: 200 },
   authPauseMs: 200,
   statsIntervalMs: 50,
