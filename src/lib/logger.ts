@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { REDACT_PATHS, scrubSensitive } from './redact.js';
+import { scrubSensitive } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -15,7 +15,6 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       base: { service: 'klaviyo-bridge' },
-      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       hooks: {
         // Last line of defence: scrub every serialized line, whatever field the data hid in.
         streamWrite: scrubSensitive,

@@ -59,3 +59,25 @@ describe('log redaction', () => {
     expectNoSecret(logs.text());
   });
 });
+
+describe('scrubbing of fields someone logged by mistake', () => {
+  it('when objects with sensitive field names are logged, then their values are censored whatever they look like', () => {
+    const logs = captureLogs();
+    const logger = createLogger({ level: 'info', destination: logs.stream });
+    logger.info(
+      {
+        config: { tokens: ['plain-looking-value-1', 'plain-looking-value-2'], secret: 'just words here', api_key: 'opaque-123' },
+        headers: { authorization: 'opaque-credential', 'x-api-key': 'another-opaque-one', 'klaviyo-signature': 'abcdef0123' },
+        password: 'correct horse battery staple',
+        harmless: 'stays visible',
+      },
+      'config dump',
+    );
+    logger.flush();
+    const text = logs.text();
+    for (const leaked of ['plain-looking-value', 'just words here', 'opaque-123', 'opaque-credential', 'another-opaque-one', 'abcdef0123', 'correct horse']) {
+      expect(text).not.toContain(leaked);
+    }
+    expect(text).toContain('stays visible');
+  });
+});
