@@ -40,7 +40,7 @@ const DAY_MS = 86_400_000;
  * a pause (429 Retry-After) and Klaviyo's own RateLimit-Remaining hint. Callers are let through in
  * order as soon as every constraint allows, holding a permit until their answer is in; the
  * requests themselves run concurrently.
- * (Why not Bottleneck: see docs/klaviyo-service.md — its datastore costs ~3 ms per job, serialized.)
+ * (Why not Bottleneck: see README "Klaviyo service" — its datastore costs ~3 ms per job, serialized.)
  */
 export class ClassLimiter {
   private readonly log: SlidingWindowLog;
