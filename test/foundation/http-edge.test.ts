@@ -67,6 +67,30 @@ describe('bearer auth matrix', () => {
   });
 });
 
+describe('bearer auth matrix on the real routes (POST /v1/events, GET /v1/sync)', () => {
+  const { app } = buildFoundationApp();
+  const event = { event_name: 'Viewed Product', email: 'matrix@example.com', insert_id: 'auth-matrix-1' };
+  const cases: Array<{ name: string; headers: Record<string, string>; ingest: number; admin: number }> = [
+    { name: 'no token', headers: {}, ingest: 401, admin: 401 },
+    { name: 'malformed header', headers: { Authorization: `Bearer${INGEST_TOKEN}` }, ingest: 401, admin: 401 },
+    { name: 'wrong token', headers: bearer('nobody-token-zzzzzzzzzzzz'), ingest: 401, admin: 401 },
+    { name: 'ingest token', headers: bearer(INGEST_TOKEN), ingest: 202, admin: 403 },
+    { name: 'rotated ingest token', headers: bearer(INGEST_TOKEN_ROTATED), ingest: 202, admin: 403 },
+    { name: 'admin token', headers: bearer(ADMIN_TOKEN), ingest: 403, admin: 200 },
+  ];
+
+  it.each(cases)('when a request carries $name, then ingest answers $ingest and admin $admin', async ({ headers, ingest, admin }) => {
+    const posted = await request(app).post('/v1/events').set(headers).send(event);
+    expect(posted.status).toBe(ingest);
+    const read = await request(app).get('/v1/sync').set(headers);
+    expect(read.status).toBe(admin);
+    for (const res of [posted, read]) {
+      if (res.status === 401) expect(res.headers['www-authenticate']).toBe('Bearer');
+      if (res.status >= 400) expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+  });
+});
+
 describe('problem+json rendering', () => {
   const { app, logs } = buildEdgeApp();
   const expectProblem = (res: request.Response, status: number) => {
