@@ -4,7 +4,7 @@ import { KlaviyoAuthError, KlaviyoRateLimitedError, type KlaviyoOutcome, toKlavi
 import type { KlaviyoLimiters } from './limiter.js';
 import type { KlaviyoLimitClassName } from './rate-limits.js';
 import { backoffDelayMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
-import { type Clock, realSleep, type Sleep, systemClock } from './timing.js';
+import { type Clock, abortableSleep, type Sleep, systemClock } from './timing.js';
 import { buildHeaders, buildUrl, parseBody, type Query } from './wire.js';
 
 export interface KlaviyoClientOptions {
@@ -65,7 +65,7 @@ export interface KlaviyoClient {
 export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClient {
   const doFetch = options.fetch ?? globalThis.fetch;
   const clock = options.clock ?? systemClock;
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };

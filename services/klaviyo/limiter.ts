@@ -1,6 +1,6 @@
 import { ClassLimiter, type ClassLimiterStats, type KlaviyoPermit } from './class-limiter.js';
 import { type KlaviyoBudget, KLAVIYO_LIMIT_CLASSES, type KlaviyoLimitClassName, scaleBudget } from './rate-limits.js';
-import { type Clock, realSleep, type Sleep, systemClock } from './timing.js';
+import { type Clock, abortableSleep, type Sleep, systemClock } from './timing.js';
 
 export interface KlaviyoLimitersOptions {
   /** KLAVIYO_RATE_SHARE: fraction (0–1] of every Klaviyo limit this process may use. */
@@ -37,7 +37,7 @@ export interface KlaviyoLimiters {
  * Klaviyo's limits. Limiters are created on first use of their class.
  */
 export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoLimiters {
-  const { rateShare, speedUp = 1, clock = systemClock, sleep = realSleep, guardMs = 5 } = options;
+  const { rateShare, speedUp = 1, clock = systemClock, sleep = abortableSleep, guardMs = 5 } = options;
   if (!(rateShare > 0 && rateShare <= 1)) throw new RangeError('rateShare must be in (0, 1]');
   if (!(speedUp > 0)) throw new RangeError('speedUp must be > 0');
   const limiters = new Map<KlaviyoLimitClassName, ClassLimiter>();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { timerSleep, type Sleep } from './abortable.js';
+import { abortableSleep, type Sleep } from '../../src/lib/abortable.js';
 import type { FocusGroupDescription } from './focus-group-adapter.js';
 import { DEFAULT_FOCUS_GROUP_POLLING, runFocusGroup, type FocusGroupPolling, type FocusGroupRun, type FocusGroupRunOptions } from './focus-group-runner.js';
 import { createRequestWindowLimiter } from './rate-window.js';
@@ -77,7 +77,7 @@ async function holding<T>(slots: Semaphore, signal: AbortSignal | undefined, wor
 
 export function createMaveraClient(options: MaveraClientOptions): MaveraClient {
   const clock = options.clock ?? Date.now;
-  const sleep = options.sleep ?? timerSleep;
+  const sleep = options.sleep ?? abortableSleep;
   const limiter = createRequestWindowLimiter({ requestsPerWindow: options.requestsPerMinute, clock, sleep });
   const transport = createMaveraTransport({
     apiKey: options.apiKey,

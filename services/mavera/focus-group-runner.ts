@@ -1,4 +1,4 @@
-import { sleepUnlessAborted, type Sleep } from './abortable.js';
+import { raceAbort, type Sleep } from '../../src/lib/abortable.js';
 import { MaveraBadRequestError, MaveraFocusGroupError, MaveraUnexpectedResponseError } from './errors.js';
 import {
   buildFocusGroupRequest,
@@ -76,7 +76,7 @@ export async function runFocusGroup(deps: FocusGroupRunnerDeps, description: Foc
       if (remainingMs <= 0) {
         throw new MaveraFocusGroupError({ focusGroupId: created.id, creditsUsed: created.creditsUsed ?? 0, timedOut: true, detail: `focus group ${created.id} still ${current.status} after ${polling.timeoutMs} ms` });
       }
-      await sleepUnlessAborted(deps.sleep, Math.min(intervalMs, remainingMs), signal);
+      await raceAbort(deps.sleep(Math.min(intervalMs, remainingMs), signal), signal);
       intervalMs = Math.min(polling.maxIntervalMs, Math.round(intervalMs * 1.5));
       const path = `/focus-groups/${encodeURIComponent(created.id)}`;
       current = statusOrThrow(await deps.transport({ operation: 'focus-groups.get', method: 'GET', path, signal }), 'focus-groups.get');

@@ -1,4 +1,4 @@
-import { sleepUnlessAborted, throwIfAborted, type Sleep } from './abortable.js';
+import { raceAbort, type Sleep } from '../../src/lib/abortable.js';
 
 /**
  * Mavera counts requests per API key in a sliding 60 s window (plan: 60–600 req/min). We keep the
@@ -43,7 +43,7 @@ export function createRequestWindowLimiter(options: RequestWindowOptions): Reque
     },
     async acquire(signal) {
       for (;;) {
-        throwIfAborted(signal);
+        signal?.throwIfAborted();
         const now = clock();
         prune(now);
         let waitMs = pausedUntil - now;
@@ -55,7 +55,7 @@ export function createRequestWindowLimiter(options: RequestWindowOptions): Reque
           }
           waitMs = (starts[0] ?? now) + windowMs - now;
         }
-        await sleepUnlessAborted(sleep, Math.max(1, waitMs), signal);
+        await raceAbort(sleep(Math.max(1, waitMs), signal), signal);
       }
     },
   };

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { sleepUnlessAborted, throwIfAborted, type Sleep } from './abortable.js';
+import { raceAbort, type Sleep } from '../../src/lib/abortable.js';
 import { toMaveraError, type MaveraFailure } from './classify-failure.js';
 import { MaveraRateLimitedError } from './errors.js';
 import type { RequestWindowLimiter } from './rate-window.js';
@@ -89,7 +89,7 @@ export function createMaveraTransport(deps: MaveraTransportDeps): MaveraTranspor
 
   return async (request) => {
     for (let attemptNo = 1; ; attemptNo += 1) {
-      throwIfAborted(request.signal);
+      request.signal?.throwIfAborted();
       await deps.limiter.acquire(request.signal);
       const startedAt = deps.clock();
       const outcome = await attempt(request);
@@ -106,7 +106,7 @@ export function createMaveraTransport(deps: MaveraTransportDeps): MaveraTranspor
       // A 429 throttles the whole key, not just this call: hold every caller back.
       if (error instanceof MaveraRateLimitedError) deps.limiter.pauseUntil(deps.clock() + delayMs);
       log?.info({ operation: request.operation, attempt: attemptNo, code: error.code, upstreamStatus: error.upstreamStatus, delayMs }, 'mavera call retrying');
-      await sleepUnlessAborted(deps.sleep, delayMs, request.signal);
+      await raceAbort(deps.sleep(delayMs, request.signal), request.signal);
     }
   };
 }

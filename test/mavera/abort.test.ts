@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import nock from 'nock';
 import type { MaveraSandbox } from '../../sandbox/mavera/index.js';
-import { timerSleep } from '../../services/mavera/abortable.js';
+import { abortableSleep } from '../../src/lib/abortable.js';
 import { buildFocusGroupDescription, clientFor, startSandbox } from './builders.js';
 
 beforeAll(() => {
@@ -77,7 +77,7 @@ describe('Mavera cancellation', () => {
     // A real timer, but the run is cancelled the moment the minute-long backoff begins.
     const sleep = (ms: number, signal?: AbortSignal) => {
       if (ms >= 1_000) setTimeout(() => controller.abort(new Error('stop')), 0);
-      return timerSleep(ms, signal);
+      return abortableSleep(ms, signal);
     };
     const client = clientFor(sandbox, { retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 }, random: () => 0.99, sleep });
     await expect(settlesWithin(client.getUsage({ signal: controller.signal }), 5_000)).rejects.toThrow('stop');
