@@ -1,19 +1,8 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import nock from 'nock';
-import type { MaveraSandbox } from '../../sandbox/mavera/index.js';
+import { describe, expect, it } from 'vitest';
 import { abortableSleep } from '../../src/lib/abortable.js';
-import { buildFocusGroupDescription, clientFor, startSandbox } from './builders.js';
+import { buildFocusGroupDescription, clientFor, trackMaveraSandboxes } from './builders.js';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-
-let sandbox: MaveraSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const start = trackMaveraSandboxes();
 
 /** Rejects if `promise` has not settled within `ms`: a cancelled call must not sit out its minute-long wait. */
 function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -22,7 +11,7 @@ function settlesWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 describe('Mavera cancellation', () => {
   it('when a run is cancelled between focus-group polls, then the call rejects promptly, polls stop and the slot frees', async () => {
-    sandbox = await startSandbox({ focusGroupPollsToComplete: Number.POSITIVE_INFINITY });
+    const sandbox = await start({ focusGroupPollsToComplete: Number.POSITIVE_INFINITY });
     // One slot, and a minute between polls: only a working abort can end this quickly.
     const client = clientFor(sandbox, { concurrency: { focusGroups: 1 }, focusGroupPolling: { initialIntervalMs: 60_000, maxIntervalMs: 60_000, timeoutMs: 600_000 } });
     const controller = new AbortController();
@@ -46,7 +35,7 @@ describe('Mavera cancellation', () => {
   });
 
   it('when a run is cancelled while its focus group waits for a slot, then it never creates the group', async () => {
-    sandbox = await startSandbox({ focusGroupPollsToComplete: Number.POSITIVE_INFINITY });
+    const sandbox = await start({ focusGroupPollsToComplete: Number.POSITIVE_INFINITY });
     const client = clientFor(sandbox, { concurrency: { focusGroups: 1 }, focusGroupPolling: { initialIntervalMs: 60_000, timeoutMs: 600_000 } });
     const holder = new AbortController();
     const first = client.runFocusGroup(buildFocusGroupDescription(), { signal: holder.signal });
@@ -60,7 +49,7 @@ describe('Mavera cancellation', () => {
   });
 
   it('when a run is cancelled during a slow Mave call, then the in-flight fetch is aborted', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     sandbox.faults.setLatency(60_000, 'mave/chat');
     const client = clientFor(sandbox);
     const controller = new AbortController();
@@ -71,7 +60,7 @@ describe('Mavera cancellation', () => {
   });
 
   it('when a run is cancelled during a retry backoff, then it stops without another attempt', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     sandbox.faults.failNext(1, { status: 503, endpoint: 'usage' });
     const controller = new AbortController();
     // A real timer, but the run is cancelled the moment the minute-long backoff begins.

@@ -1,3 +1,5 @@
+import nock from 'nock';
+import { afterEach, beforeAll } from 'vitest';
 import { startMaveraSandbox, type MaveraSandbox, type MaveraSandboxOptions } from '../../sandbox/mavera/index.js';
 import { createMaveraClient, type MaveraClient, type MaveraClientOptions } from '../../services/mavera/index.js';
 import type { FocusGroupDescription, PersonaCreateBody } from '../../services/mavera/index.js';
@@ -71,4 +73,24 @@ export function clientFor(sandboxOrUrl: MaveraSandbox | string, overrides: Parti
 
 export function startSandbox(overrides: Partial<MaveraSandboxOptions> = {}): Promise<MaveraSandbox> {
   return startMaveraSandbox({ apiKey: API_KEY, ...overrides });
+}
+
+/**
+ * For suites against the fake: seals the network (loopback only) and closes every fake the test
+ * started once it ends. Returns the function that starts one.
+ */
+export function trackMaveraSandboxes(): (overrides?: Partial<MaveraSandboxOptions>) => Promise<MaveraSandbox> {
+  const open: MaveraSandbox[] = [];
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((sandbox) => sandbox.close()));
+  });
+  return async (overrides = {}) => {
+    const sandbox = await startSandbox(overrides);
+    open.push(sandbox);
+    return sandbox;
+  };
 }

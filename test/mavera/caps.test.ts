@@ -1,22 +1,11 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import nock from 'nock';
-import type { MaveraSandbox } from '../../sandbox/mavera/index.js';
-import { buildFocusGroupDescription, clientFor, startSandbox } from './builders.js';
+import { describe, expect, it } from 'vitest';
+import { buildFocusGroupDescription, clientFor, trackMaveraSandboxes } from './builders.js';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-
-let sandbox: MaveraSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const start = trackMaveraSandboxes();
 
 describe('Mavera concurrency caps against the fake', () => {
   it('when 25 Mave calls are made at once, then at most 10 are ever in flight and all succeed', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     sandbox.faults.setLatency(400, 'mave/chat');
     const client = clientFor(sandbox);
     const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => client.maveChat({ message: `question ${i}` })));
@@ -26,7 +15,7 @@ describe('Mavera concurrency caps against the fake', () => {
   });
 
   it('when a client is allowed more than 10 Mave calls, then the fake sees the excess (the check can fail)', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     sandbox.faults.setLatency(400, 'mave/chat');
     const client = clientFor(sandbox, { concurrency: { mave: 15 }, retry: { maxAttempts: 1 } });
     await Promise.allSettled(Array.from({ length: 15 }, (_, i) => client.maveChat({ message: `question ${i}` })));
@@ -35,7 +24,7 @@ describe('Mavera concurrency caps against the fake', () => {
   });
 
   it('when 12 focus groups run at once, then at most 5 are ever generating and all complete', async () => {
-    sandbox = await startSandbox({ credits: 100_000, focusGroupPollsToComplete: 4 });
+    const sandbox = await start({ credits: 100_000, focusGroupPollsToComplete: 4 });
     const client = clientFor(sandbox, { focusGroupPolling: { initialIntervalMs: 20, maxIntervalMs: 20 } });
     const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => client.runFocusGroup(buildFocusGroupDescription({ name: `group ${i}` }))));
     expect(runs.every((run) => run.status === 'COMPLETED')).toBe(true);
@@ -44,7 +33,7 @@ describe('Mavera concurrency caps against the fake', () => {
   });
 
   it('when a client is allowed 8 focus groups, then the fake sees more than 5 generating (the check can fail)', async () => {
-    sandbox = await startSandbox({ credits: 100_000, focusGroupPollsToComplete: 4 });
+    const sandbox = await start({ credits: 100_000, focusGroupPollsToComplete: 4 });
     const client = clientFor(sandbox, { concurrency: { focusGroups: 8 }, retry: { maxAttempts: 1 }, focusGroupPolling: { initialIntervalMs: 20, maxIntervalMs: 20 } });
     const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => client.runFocusGroup(buildFocusGroupDescription({ name: `group ${i}` }))));
     expect(sandbox.peakActiveFocusGroups()).toBeGreaterThan(5);
@@ -52,7 +41,7 @@ describe('Mavera concurrency caps against the fake', () => {
   });
 
   it('when the plan allows 5 requests per minute, then the fake never answers 429 to a client configured for it', async () => {
-    sandbox = await startSandbox({ requestsPerMinute: 5 });
+    const sandbox = await start({ requestsPerMinute: 5 });
     const client = clientFor(sandbox, { requestsPerMinute: 5 });
     await Promise.all(Array.from({ length: 5 }, () => client.getUsage()));
     const controller = new AbortController();

@@ -1,19 +1,9 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import nock from 'nock';
+import { describe, expect, it } from 'vitest';
 import type { MaveraSandbox } from '../../sandbox/mavera/index.js';
 import { buildFocusGroupRequest, MaveraOutOfCreditsError } from '../../services/mavera/index.js';
-import { API_KEY, buildFocusGroupDescription, clientFor, startSandbox } from './builders.js';
+import { API_KEY, buildFocusGroupDescription, clientFor, trackMaveraSandboxes } from './builders.js';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-
-let sandbox: MaveraSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const start = trackMaveraSandboxes();
 
 /** The parts of the fake's answers these tests read. */
 interface FakeBody {
@@ -32,13 +22,13 @@ async function call(s: MaveraSandbox, method: string, path: string, body?: unkno
 
 describe('fake Mavera', () => {
   it('when the key is missing or wrong, then it answers 401 in the documented error shape', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     expect(await call(sandbox, 'GET', '/usage', undefined, null)).toMatchObject({ status: 401, body: { error: { type: 'authentication_error', code: 'missing_api_key' } } });
     expect(await call(sandbox, 'GET', '/usage', undefined, 'mvra_live_wrongwrongwrong')).toMatchObject({ status: 401, body: { error: { code: 'invalid_api_key', param: null } } });
   });
 
   it('when calls exceed its requests per minute, then it answers 429 with Retry-After and rate-limit headers', async () => {
-    sandbox = await startSandbox({ requestsPerMinute: 2 });
+    const sandbox = await start({ requestsPerMinute: 2 });
     expect((await call(sandbox, 'GET', '/usage')).headers.get('x-ratelimit-remaining')).toBe('1');
     await call(sandbox, 'GET', '/usage');
     const third = await call(sandbox, 'GET', '/usage');
@@ -47,7 +37,7 @@ describe('fake Mavera', () => {
   });
 
   it('when a call would exceed the remaining credits, then it answers 402 credits_exhausted and spends nothing', async () => {
-    sandbox = await startSandbox({ credits: 20 });
+    const sandbox = await start({ credits: 20 });
     const client = clientFor(sandbox);
     await expect(client.maveChat({ message: 'too expensive' })).rejects.toBeInstanceOf(MaveraOutOfCreditsError);
     expect(sandbox.credits()).toEqual({ used: 0, remaining: 20, included: 20 });
@@ -56,7 +46,7 @@ describe('fake Mavera', () => {
   });
 
   it('when generating twice from the same input, then the output is identical and derived from the input', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     const client = clientFor(sandbox);
     const body = { app_id: 'email-rewrite', input_data: { subject: 'Your cart misses you', body: 'Come back' } };
     const [a, b] = [await client.createGeneration(body), await client.createGeneration(body)];
@@ -66,7 +56,7 @@ describe('fake Mavera', () => {
   });
 
   it('when Mave is asked a follow-up with thread_id, then the thread continues', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     const client = clientFor(sandbox);
     const first = await client.maveChat({ message: 'Here are 14 segments…' });
     const second = await client.maveChat({ message: 'Simplify further', thread_id: first.thread_id });
@@ -76,7 +66,7 @@ describe('fake Mavera', () => {
   });
 
   it('when a focus group is polled, then it goes pending → processing → completed with deterministic results', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     const request = buildFocusGroupRequest(buildFocusGroupDescription(), 'ws_1');
     const created = await call(sandbox, 'POST', '/focus-groups', request);
     expect(created).toMatchObject({ status: 201, body: { status: 'PENDING' } });
@@ -91,13 +81,13 @@ describe('fake Mavera', () => {
   });
 
   it('when a focus group lacks workspace_id, then it answers 400 missing_field', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     const request = { ...buildFocusGroupRequest(buildFocusGroupDescription(), 'ws_1'), workspace_id: undefined };
     expect(await call(sandbox, 'POST', '/focus-groups', request)).toMatchObject({ status: 400, body: { error: { code: 'missing_field', param: 'workspace_id' } } });
   });
 
   it('when the next calls are set to fail (5xx and dropped connections), then the client retries through them', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     sandbox.faults.failNext(1, { status: 503, endpoint: 'usage' });
     sandbox.faults.failNext(1, { status: 'network', endpoint: 'usage' });
     await expect(clientFor(sandbox).getUsage()).resolves.toMatchObject({ credits: { used: 0 } });
@@ -107,12 +97,10 @@ describe('fake Mavera', () => {
   it('when an error rate is set, then the same seed fails the same calls', async () => {
     const statuses: number[][] = [];
     for (let run = 0; run < 2; run += 1) {
-      sandbox = await startSandbox({ faultSeed: 7 });
+      const sandbox = await start({ faultSeed: 7 });
       sandbox.faults.setErrorRate(0.5, { status: 500 });
       for (let i = 0; i < 10; i += 1) await call(sandbox, 'GET', '/generation-apps');
       statuses.push(sandbox.requests().map((r) => r.status));
-      await sandbox.close();
-      sandbox = undefined;
     }
     expect(statuses[0]).toEqual(statuses[1]);
     expect(statuses[0]).toContain(500);
@@ -120,7 +108,7 @@ describe('fake Mavera', () => {
   });
 
   it('when a body is not JSON, then it answers 400 and records the call', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     const response = await fetch(`${sandbox.url}/generations`, { method: 'POST', headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' }, body: '{nope' });
     expect(response.status).toBe(400);
     expect(sandbox.requests()).toMatchObject([{ method: 'POST', path: '/generations', status: 400 }]);

@@ -1,26 +1,16 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import nock from 'nock';
+import { describe, expect, it } from 'vitest';
 import type { MaveraSandbox } from '../../sandbox/mavera/index.js';
 import { MaveraOutOfCreditsError, upsertPersonaByName } from '../../services/mavera/index.js';
-import { API_KEY, buildPersonaBody, clientFor, startSandbox } from './builders.js';
+import { API_KEY, buildPersonaBody, clientFor, trackMaveraSandboxes } from './builders.js';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-});
-
-let sandbox: MaveraSandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const start = trackMaveraSandboxes();
 
 const posts = (s: MaveraSandbox) => s.requests({ endpoint: 'personas', method: 'POST' });
 const patches = (s: MaveraSandbox) => s.requests({ endpoint: 'personas', method: 'PATCH' });
 
 describe('upsertPersonaByName against the fake', () => {
   it('when no persona has the name, then it is created once for 300 credits', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     const outcome = await upsertPersonaByName(clientFor(sandbox), buildPersonaBody());
     expect(outcome).toMatchObject({ action: 'created', creditsUsed: 300, persona: { name: 'Klaviyo – High-CLV Loyalists', is_custom: true } });
     expect(posts(sandbox)).toHaveLength(1);
@@ -29,7 +19,7 @@ describe('upsertPersonaByName against the fake', () => {
   });
 
   it('when the persona exists (any casing), then it is PATCHed and never POSTed again', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     const client = clientFor(sandbox);
     const first = await upsertPersonaByName(client, buildPersonaBody());
     const second = await upsertPersonaByName(client, buildPersonaBody({ name: 'klaviyo – high-clv loyalists', goals: ['new goal'] }));
@@ -41,7 +31,7 @@ describe('upsertPersonaByName against the fake', () => {
   });
 
   it('when only a persona with a longer, similar name exists, then it is not mistaken for a match', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     const client = clientFor(sandbox);
     await upsertPersonaByName(client, buildPersonaBody({ name: 'VIP Loyalists – Churn Risk' }));
     const outcome = await upsertPersonaByName(client, buildPersonaBody({ name: 'VIP Loyalists' }));
@@ -50,7 +40,7 @@ describe('upsertPersonaByName against the fake', () => {
   });
 
   it('when someone creates the name between our lookup and our POST, then the 422 leads to a PATCH, not a second POST', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await start();
     const target = sandbox;
     let raced = false;
     // Another writer creates the persona just before our POST reaches Mavera.
@@ -70,7 +60,7 @@ describe('upsertPersonaByName against the fake', () => {
   });
 
   it('when credits cannot cover a new persona, then it fails with out-of-credits after a single POST', async () => {
-    sandbox = await startSandbox({ credits: 299 });
+    const sandbox = await start({ credits: 299 });
     await expect(upsertPersonaByName(clientFor(sandbox), buildPersonaBody())).rejects.toBeInstanceOf(MaveraOutOfCreditsError);
     expect(posts(sandbox)).toHaveLength(1);
     expect(sandbox.customPersonas()).toHaveLength(0);
