@@ -31,7 +31,10 @@ export interface KlaviyoWebhookRouterDeps {
 
 const receivedSchema = z.object({ received: z.number().int(), duplicates: z.number().int() });
 
-/** `POST /webhooks/klaviyo`: mounted before any JSON parser, because the signature covers the raw bytes. */
+/**
+ * `POST /webhooks/klaviyo`, mounted at `/webhooks` (the router's own paths are relative to it) and
+ * outside any JSON parser, because the signature covers the raw bytes.
+ */
 export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouterDeps): Router {
   const receive = createKlaviyoWebhookReceiver({
     inbox: deps.inbox,
@@ -59,7 +62,7 @@ export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouterDeps): Rout
   const router = Router();
   // Any content type: Klaviyo sends application/json, but the bytes must reach the verifier untouched.
   const rawBody = express.raw({ type: () => true, limit: deps.options?.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES });
-  router.post('/webhooks/klaviyo', rawBody, async (req, res) => {
+  router.post('/klaviyo', rawBody, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receive({ rawBody: body, headers: req.headers });
     deps.metrics.webhookDeliveries.inc({ result: successResult(result.received, result.duplicates) });
@@ -78,6 +81,6 @@ export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouterDeps): Rout
       }),
     );
   };
-  router.use('/webhooks/klaviyo', countAndTranslate);
+  router.use('/klaviyo', countAndTranslate);
   return router;
 }

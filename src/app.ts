@@ -1,6 +1,4 @@
 import express, { type Express, type Router } from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { createHealthRouter } from '../routes/health.js';
 import { createKlaviyoWebhookRouter, type KlaviyoWebhookOptions } from '../routes/webhooks.js';
 import { createWebhookAdminRouter } from '../routes/webhooks-admin.js';
@@ -10,7 +8,8 @@ import type { Metrics } from './lib/metrics.js';
 import { OpenApiRegistry } from './lib/openapi.js';
 import { notFoundHandler, problemHandler, requireJsonBody } from './lib/problem.js';
 import type { ReadinessCheck } from './lib/readiness.js';
-import { requestIdFor } from './lib/request-id.js';
+import { lazyRequestLogger, observeRequests } from './lib/access-log.js';
+import { securityHeaders } from './lib/security-headers.js';
 import type { Store } from './store/store.js';
 import { createJobsRouter } from '../routes/jobs.js';
 import type { JobRunner } from '../services/jobs/runner.js';
@@ -44,38 +43,10 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(helmet());
-
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const id = requestIdFor(req);
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      customProps: (_req, res) => {
-        const code = (res as unknown as { locals?: { problemCode?: string } }).locals?.problemCode;
-        return code ? { problem: code } : {};
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: {
-        // Only what an operator needs; headers and bodies stay out of the logs.
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
-
-  app.use((req, res, next) => {
-    const end = deps.metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      // The route template, never the raw path: ids in paths would explode label cardinality.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
-    });
-    next();
-  });
+  // Helmet's default headers, computed once; then request id, access log and latency in one listener.
+  app.use(securityHeaders());
+  lazyRequestLogger(app.request, deps.logger);
+  app.use(observeRequests({ logger: deps.logger, metrics: deps.metrics }));
 
   const openapi = new OpenApiRegistry();
   const verifyToken = createTokenVerifier(deps.tokens);
@@ -88,20 +59,12 @@ export function createApp(deps: AppDeps): Express {
     },
   };
 
-  app.use(
-    createHealthRouter({
-      metrics: deps.metrics,
-      readiness: [storeCheck, ...(deps.readiness ?? [])],
-      openapi,
-      version: deps.version ?? '0.0.0',
-    }),
-  );
-
-  // Before any JSON parser: the Klaviyo signature covers the raw bytes.
-  app.use(createKlaviyoWebhookRouter({ inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks }));
-
+  // Hot routes first (ingest, then the Klaviyo receiver), so they do not walk past the others' layers.
   const api: Router = express.Router();
   api.use(requireJsonBody, express.json({ limit: deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES }));
+  const syncClock = deps.sync?.clock;
+  const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: syncClock, onEnqueued: deps.sync?.onEnqueued });
+  api.use(createIngestRouter({ ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), openapi }));
   api.use(
     createWebhookAdminRouter({
       inbox: deps.store.inbox,
@@ -112,13 +75,22 @@ export function createApp(deps: AppDeps): Express {
       onForwardsRequeued: deps.webhooks?.onForwardsRequeued,
     }),
   );
-  app.use('/v1', api);
-  const syncClock = deps.sync?.clock;
-  const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: syncClock, onEnqueued: deps.sync?.onEnqueued });
-  api.use(createIngestRouter({ ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), openapi }));
   const syncAdmin = createSyncAdmin({ ...deps.sync, outbox: deps.store.outbox, onRequeued: deps.sync?.onEnqueued });
   api.use(createSyncRouter({ admin: syncAdmin, requireAdmin: requireToken(verifyToken, 'admin'), openapi }));
   if (deps.jobs) api.use(createJobsRouter({ runner: deps.jobs, openapi, requireAdmin: requireToken(verifyToken, 'admin') }));
+  app.use('/v1', api);
+
+  // Outside /v1, so no JSON parser runs before it: the Klaviyo signature covers the raw bytes.
+  app.use('/webhooks', createKlaviyoWebhookRouter({ inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks }));
+
+  app.use(
+    createHealthRouter({
+      metrics: deps.metrics,
+      readiness: [storeCheck, ...(deps.readiness ?? [])],
+      openapi,
+      version: deps.version ?? '0.0.0',
+    }),
+  );
 
   app.use(notFoundHandler);
   app.use(problemHandler());

@@ -1,0 +1,68 @@
+import express from 'express';
+import helmet from 'helmet';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { lazyRequestLogger, observeRequests } from '../../src/lib/access-log.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createMetrics } from '../../src/lib/metrics.js';
+import { helmetDefaultHeaders } from '../../src/lib/security-headers.js';
+import { buildFoundationApp, captureLogs } from '../helpers/foundation-app.js';
+
+const accessLines = (lines: string[]) =>
+  lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request completed' || l.msg === 'request errored');
+
+describe('access log', () => {
+  it('when a request is served, then one line carries id, method, url, status and responseTime', async () => {
+    const { app, logs } = buildFoundationApp();
+    await request(app).get('/healthz?probe=1').set('x-request-id', 'trace-7');
+    const [line] = accessLines(logs.lines);
+    expect(line).toMatchObject({ level: 30, req: { id: 'trace-7', method: 'GET', url: '/healthz?probe=1' }, res: { statusCode: 200 } });
+    expect(line?.responseTime).toEqual(expect.any(Number));
+    expect(accessLines(logs.lines)).toHaveLength(1);
+  });
+
+  it('when a request fails with a 4xx, then the line is a warning with the problem code and the full url', async () => {
+    const { app, logs } = buildFoundationApp();
+    await request(app).post('/v1/events').send({ event_name: 'x' });
+    const [line] = accessLines(logs.lines);
+    expect(line).toMatchObject({ level: 40, problem: 'unauthorized', req: { method: 'POST', url: '/v1/events' }, res: { statusCode: 401 } });
+  });
+
+  it('when the url carries an email, then the line is scrubbed', async () => {
+    const { app, logs } = buildFoundationApp();
+    await request(app).get('/nowhere?email=ada.lovelace%40example.com&e=ada@example.com');
+    expect(logs.text()).not.toContain('ada@example.com');
+    expect(accessLines(logs.lines)).toHaveLength(1);
+  });
+
+  it('when a route uses req.log, then it logs through a child bound to that request', async () => {
+    const logs = captureLogs();
+    const logger = createLogger({ level: 'info', destination: logs.stream });
+    const app = express();
+    lazyRequestLogger(app.request, logger);
+    app.use(observeRequests({ logger, metrics: createMetrics() }));
+    app.get('/with-log', (req, res) => {
+      req.log.info('inside');
+      res.json({});
+    });
+    await request(app).get('/with-log').set('x-request-id', 'bound-1');
+    await request(app).get('/with-log').set('x-request-id', 'bound-2');
+    const inside = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'inside');
+    expect(inside).toMatchObject([{ req: { id: 'bound-1', method: 'GET', url: '/with-log' } }, { req: { id: 'bound-2' } }]);
+  });
+});
+
+describe('security headers', () => {
+  it('when any response is sent, then it carries every header helmet() sets by default', async () => {
+    const reference = express();
+    reference.use(helmet());
+    reference.get('/', (_req, res) => res.send('x'));
+    const expected = (await request(reference).get('/')).headers;
+    const { app } = buildFoundationApp();
+    const res = await request(app).get('/v1/missing');
+    const names = helmetDefaultHeaders().map(([name]) => name.toLowerCase());
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    for (const name of names) expect(res.headers[name]).toBe(expected[name]);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
