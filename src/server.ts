@@ -105,14 +105,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 2000);
     hardStop.unref();
-    const outcome = await closeServerGracefully(server, config.shutdownTimeoutMs);
-    await jobRunner.stop(config.shutdownTimeoutMs);
-    await syncWorker.stop();
-    await webhookWorkers.stop();
+    // HTTP drains while the background work winds down; the store closes only after both.
+    const [outcome] = await Promise.all([
+      closeServerGracefully(server, config.shutdownTimeoutMs),
+      jobRunner.stop(config.shutdownTimeoutMs),
+      syncWorker.stop(),
+      webhookWorkers.stop(),
+    ]);
     await store.close();
     logger.info({ outcome }, 'stopped');
-    logger.flush();
-    process.exit(0);
+    logger.flush(() => process.exit(0));
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -129,4 +131,7 @@ function readPackageVersion(): string {
   return '0.0.0';
 }
 
-void main();
+main().catch((error: unknown) => {
+  process.stderr.write(`klaviyo-bridge failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
