@@ -11,6 +11,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { createMetrics } from '../src/lib/metrics.js';
 import { openSqliteStore } from '../src/store/sqlite/open.js';
 import { createKlaviyoService } from '../services/klaviyo/index.js';
+import { serializeEventBulkCreateBody } from '../services/klaviyo/bodies/event.js';
 import { KLAVIYO_LIMIT_CLASSES } from '../services/klaviyo/rate-limits.js';
 import { mapEvent } from '../services/sync/event-mapping.js';
 import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
@@ -41,11 +42,25 @@ async function setup(speedUp: number, withApp: boolean) {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
   const drained = async () => {
-    for (;;) {
-      const { kinds } = await store.outbox.stats(new Date());
-      if (kinds.event.pending === 0 && kinds.event.in_flight === 0) return kinds;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    // The poll must not load the worker it measures: stats() counts the whole table (tens of ms at
+    // 100,000 rows), whereas a ready summary a day ahead sees any pending or leased event at once.
+    const dayAhead = () => new Date(Date.now() + 86_400_000);
+    while ((await store.outbox.readySummary('event', dayAhead(), 1)).ready > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    return (await store.outbox.stats(new Date())).kinds;
+  };
+  /**
+   * One small bulk request straight to the sandbox, then its report reset and its burst window left
+   * to pass: the fake compiles its body validator on first use, which Klaviyo never makes us wait for.
+   */
+  const warmSandbox = async () => {
+    const body = serializeEventBulkCreateBody([{ profile: { attributes: { external_id: 'warm-up' } }, events: [{ metric: 'Warm Up', properties: {}, unique_id: 'warm-up' }] }]);
+    const headers = { authorization: `Klaviyo-API-Key ${KEY}`, revision: '2026-07-15', 'content-type': 'application/vnd.api+json', accept: 'application/vnd.api+json' };
+    const answer = await fetch(`${sandbox.url}/api/event-bulk-create-jobs`, { method: 'POST', headers, body });
+    if (answer.status !== 202) throw new Error(`sandbox warm-up answered ${answer.status}`);
+    await fetch(`${sandbox.url}/__sandbox/report/reset`, { method: 'POST' });
+    await new Promise((resolve) => setTimeout(resolve, 1_100 / speedUp));
   };
   const close = async () => {
     await worker.stop();
@@ -55,7 +70,7 @@ async function setup(speedUp: number, withApp: boolean) {
     await sandbox.close();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { report, store, worker, url, drained, close };
+  return { report, store, worker, url, drained, warmSandbox, close };
 }
 
 /** (b) Klaviyo requests per 1,000 orders of 1–2 lines, posted as 10 concurrent requests of 100. */
@@ -109,6 +124,7 @@ export async function drainBacklog(events: number, speedUp: number) {
       });
       await env.store.outbox.enqueue(entries, now);
     }
+    await env.warmSandbox();
     const started = performance.now();
     await env.worker.start();
     await env.drained();

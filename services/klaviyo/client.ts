@@ -39,6 +39,8 @@ export interface KlaviyoRequest {
   query?: Query;
   /** A JSON:API document; serialized as JSON. */
   body?: unknown;
+  /** The document already serialized, instead of `body` (bulk bodies written as text). */
+  bodyJson?: string;
   /** Whether repeating the call is harmless; only idempotent calls are retried. */
   idempotent: boolean;
   /** Cancels waiting, backoff and the request in flight (job cancellation). */
@@ -72,19 +74,19 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
   const maxThrottleWaitMs = options.maxThrottleWaitMs ?? 300_000;
   const { limiters, metrics, logger, onAuthStatus } = options;
 
-  async function attempt(request: KlaviyoRequest): Promise<KlaviyoOutcome> {
+  async function attempt(request: KlaviyoRequest, body: string | undefined): Promise<KlaviyoOutcome> {
     const url = buildUrl(options.baseUrl, request.path, request.query);
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     try {
       const response = await doFetch(url, {
         method: request.method,
-        headers: buildHeaders(options.apiKey, options.revision, request.body !== undefined),
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        headers: buildHeaders(options.apiKey, options.revision, body !== undefined),
+        body,
         signal,
       });
-      const body = parseBody(await response.text());
-      return { kind: 'response', status: response.status, headers: response.headers, body };
+      const answer = parseBody(await response.text());
+      return { kind: 'response', status: response.status, headers: response.headers, body: answer };
     } catch (cause) {
       // The caller's cancellation is not a Klaviyo failure: let it through untouched.
       if (request.signal?.aborted) throw request.signal.reason;
@@ -96,10 +98,13 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     const { limitClass } = request;
     let failures = 0;
     let throttledMs = 0;
+    // Serialized once, before waiting for a slot: a permit's time counts against the window until
+    // the answer is in, so nothing that could be done earlier is done while holding it.
+    const body = request.bodyJson ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
     for (;;) {
       const permit = await limiters.acquire(limitClass, request.signal);
       const started = clock.now();
-      const outcome = await attempt(request).finally(() => permit.release());
+      const outcome = await attempt(request, body).finally(() => permit.release());
       const status = outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
       metrics?.klaviyoRequests.inc({ endpoint: limitClass, status });
       logger?.debug({ limitClass, method: request.method, status, ms: clock.now() - started }, 'klaviyo request');

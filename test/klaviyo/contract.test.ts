@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildEventBulkCreateBody, buildEventCreateBody } from '../../services/klaviyo/bodies/event.js';
+import { buildEventBulkCreateBody, buildEventCreateBody, serializeEventBulkCreateBody } from '../../services/klaviyo/bodies/event.js';
 import { buildAddProfilesToListBody } from '../../services/klaviyo/bodies/list.js';
 import {
   buildProfileBulkImportBody,
@@ -78,6 +78,17 @@ describe('Klaviyo request bodies against the shipped OpenAPI subset', () => {
     ['update_profile', 'id missing', { data: { type: 'profile', attributes: { first_name: 'A' } } }],
     ['query_campaign_values', 'unknown statistic', buildCampaignValuesBody({ statistics: ['vibes'], timeframe: { key: 'last_30_days' }, conversion_metric_id: 'X' })],
   ];
+
+  it('when an event bulk body is written as text, then it is the document the builder makes', () => {
+    const groups = [
+      { profile: buildEventProfile({ id: '01P', attributes: { email: 'ada@example.com', first_name: undefined, location: { city: 'Paris', zip: undefined } } }), events: [buildEventInput(), buildEventInput({ unique_id: 'u"2', properties: { quote: 'say "hi"\n', nested: { a: [1, null] } } })] },
+      { profile: { attributes: { external_id: 'crm-9', location: null, properties: { tier: 'gold' } } }, events: [buildEventInput({ time: undefined, value: undefined, value_currency: undefined, unique_id: undefined })] },
+    ];
+    const text = serializeEventBulkCreateBody(groups);
+    expect(JSON.parse(text)).toStrictEqual(JSON.parse(JSON.stringify(buildEventBulkCreateBody(groups))));
+    expect(validatorFor('bulk_create_events')(JSON.parse(text))).toBe(true);
+    expect(() => serializeEventBulkCreateBody([])).toThrow(RangeError);
+  });
 
   it.each(wrong)('when a %s body is wrong (%s), then the schema rejects it', (operationId, _variant, body) => {
     expect(validatorFor(operationId)(body)).toBe(false);

@@ -1,9 +1,9 @@
 import {
-  buildEventBulkCreateBody,
   buildEventCreateBody,
   type KlaviyoEventGroup,
   type KlaviyoEventInput,
   type KlaviyoEventProfile,
+  serializeEventBulkCreateBody,
 } from '../bodies/event.js';
 import type { KlaviyoClient } from '../client.js';
 import type { CallOptions } from '../json-api.js';
@@ -50,7 +50,7 @@ export function createEventEndpoints(client: KlaviyoClient) {
         limitClass: 'bulk_create_events',
         method: 'POST',
         path: '/api/event-bulk-create-jobs',
-        body: buildEventBulkCreateBody(groups),
+        bodyJson: serializeEventBulkCreateBody(groups),
         idempotent: groups.every((g) => g.events.every((e) => Boolean(e.unique_id))),
         signal: options.signal,
       });
