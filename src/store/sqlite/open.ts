@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import type { Store } from '../store.js';
 import { createSqliteCache } from './cache.js';
 import { createSqliteJobRuns } from './job-runs.js';
 import { applyMigrations } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { createSqliteOutbox } from './outbox.js';
+import { openRetainedDatabase, setPragmas } from './retained-database.js';
 import { createSqliteForwards } from './webhook-forwards.js';
 import { createSqliteInbox } from './webhook-inbox.js';
 
@@ -20,13 +20,15 @@ export interface SqliteStoreOptions {
 /** Opens (creating and migrating) the embedded store in `dataDir` (DESIGN §9). */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   mkdirSync(options.dataDir, { recursive: true });
-  const db = new BetterSqlite3(join(options.dataDir, SQLITE_FILE));
-  db.pragma('journal_mode = WAL');
-  // FULL: a committed transaction survives power loss, not only a process crash. An acknowledged
-  // item must never be lost (DESIGN §1), so durability wins over the last few percent of speed.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
+  const db = openRetainedDatabase(join(options.dataDir, SQLITE_FILE));
+  setPragmas(db, [
+    'journal_mode = WAL',
+    // FULL: a committed transaction survives power loss, not only a process crash. An acknowledged
+    // item must never be lost (DESIGN §1), so durability wins over the last few percent of speed.
+    'synchronous = FULL',
+    'busy_timeout = 5000',
+    'foreign_keys = ON',
+  ]);
   applyMigrations(db, migrations);
 
   const ping = db.prepare('SELECT 1');
