@@ -31,7 +31,8 @@ export function observeRequests(deps: RequestObserverDeps): RequestHandler {
       const status = res.statusCode;
       // The route template, never the raw path: ids in paths would explode label cardinality.
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      stopTimer({ method: req.method, route, status: String(status) });
+      // Only answered requests go into the latency histogram (as before); aborted ones are logged.
+      if (res.writableFinished) stopTimer({ method: req.method, route, status: String(status) });
       const failed = res.err !== undefined || status >= 500;
       const line: Record<string, unknown> = {
         req: { id, method: req.method, url: req.originalUrl || req.url },

@@ -18,6 +18,7 @@ describe('access log', () => {
     const [line] = accessLines(logs.lines);
     expect(line).toMatchObject({ level: 30, req: { id: 'trace-7', method: 'GET', url: '/healthz?probe=1' }, res: { statusCode: 200 } });
     expect(line?.responseTime).toEqual(expect.any(Number));
+    expect(line).not.toHaveProperty('aborted');
     expect(accessLines(logs.lines)).toHaveLength(1);
   });
 
