@@ -42,6 +42,8 @@ export const DEFAULT_JSON_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // An API of POSTs and live state: no client revalidates, so hashing every body for an ETag is waste.
+  app.set('etag', false);
   app.set('trust proxy', false);
   // Helmet's default headers, computed once; then request id, access log and latency in one listener.
   app.use(securityHeaders());
