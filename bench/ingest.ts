@@ -4,7 +4,7 @@ import { runLoad, type LoadResult } from './lib/run-load.js';
 import { drainBacklog, requestsPerThousandOrders } from './ingest-sync.js';
 
 /**
- * Ingest benchmarks (docs/bench-ingest.md):
+ * Ingest benchmarks (BENCHMARKS.md):
  *  (a) POST /v1/events throughput and p50/p99 for 1- and 100-event bodies, beside hello-world;
  *  (b) Klaviyo requests per 1,000 orders, beside one request per event;
  *  (c) time to drain 100,000 events under Klaviyo's tier limits, beside the minimum they allow.
