@@ -1,5 +1,4 @@
 import type { RequestHandler } from 'express';
-import type {} from 'pino-http'; // its augmentation of IncomingMessage/ServerResponse (req.id, req.log, res.err)
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { requestIdFor } from './request-id.js';
@@ -7,6 +6,19 @@ import { requestIdFor } from './request-id.js';
 export interface RequestObserverDeps {
   logger: Logger;
   metrics: Metrics;
+}
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** The request id (`x-request-id`, honoured or minted). */
+    id: string;
+    /** A child logger bound to this request, built on first use. */
+    log: Logger;
+  }
+  interface ServerResponse {
+    /** The cause of a 5xx, set by the problem handler for the access log. */
+    err?: Error;
+  }
 }
 
 const LOG = Symbol('requestLogger');

@@ -3,9 +3,10 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createTokenVerifier, requireToken } from '../../src/lib/auth.js';
 import { ValidationError } from '../../src/lib/errors.js';
+import { lazyRequestLogger, observeRequests } from '../../src/lib/access-log.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { createMetrics } from '../../src/lib/metrics.js';
 import { problemHandler, requireJsonBody } from '../../src/lib/problem.js';
-import { pinoHttp } from 'pino-http';
 import { ADMIN_TOKEN, INGEST_TOKEN, INGEST_TOKEN_ROTATED, buildFoundationApp, captureLogs } from '../helpers/foundation-app.js';
 
 /**
@@ -15,7 +16,9 @@ import { ADMIN_TOKEN, INGEST_TOKEN, INGEST_TOKEN_ROTATED, buildFoundationApp, ca
 function buildEdgeApp() {
   const logs = captureLogs();
   const app = express();
-  app.use(pinoHttp({ logger: createLogger({ level: 'info', destination: logs.stream }) }));
+  const logger = createLogger({ level: 'info', destination: logs.stream });
+  lazyRequestLogger(app.request, logger);
+  app.use(observeRequests({ logger, metrics: createMetrics() }));
   const verify = createTokenVerifier({ ingest: [INGEST_TOKEN, INGEST_TOKEN_ROTATED], admin: [ADMIN_TOKEN] });
   app.post('/v1/sample-ingest', requireToken(verify, 'ingest'), requireJsonBody, express.json({ limit: 1024 }), (req, res) => {
     res.status(202).json({ accepted: 1, echo: req.body });

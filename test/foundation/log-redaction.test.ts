@@ -1,8 +1,9 @@
 import express from 'express';
 import request from 'supertest';
-import { pinoHttp } from 'pino-http';
 import { describe, expect, it } from 'vitest';
+import { lazyRequestLogger, observeRequests } from '../../src/lib/access-log.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { createMetrics } from '../../src/lib/metrics.js';
 import { problemHandler } from '../../src/lib/problem.js';
 import { buildFoundationApp, captureLogs } from '../helpers/foundation-app.js';
 
@@ -41,7 +42,9 @@ describe('log redaction', () => {
   it('when a handler logs everything it has and then fails, then the log still shows no secret', async () => {
     const logs = captureLogs();
     const app = express();
-    app.use(pinoHttp({ logger: createLogger({ level: 'info', destination: logs.stream }) }));
+    const logger = createLogger({ level: 'info', destination: logs.stream });
+    lazyRequestLogger(app.request, logger);
+    app.use(observeRequests({ logger, metrics: createMetrics() }));
     app.use(express.json());
     app.post('/leaky', (req) => {
       req.log.info({ headers: req.headers, body: req.body }, `processing for ${SECRETS.email} / ${SECRETS.phone}`);
