@@ -1,15 +1,17 @@
 /**
  * `npm run demo`: the fake Klaviyo and the real service (src/server.ts as a child process, on a
  * temporary DATA_DIR), a realistic stream of orders, profiles and events, then what Klaviyo got.
- * If scripts/demo-jobs.ts exists, its `runJobsDemo(context)` runs next (the jobs section).
+ * Then the webhooks section (scripts/demo-webhooks.ts) and the jobs section (scripts/demo-jobs.ts).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKlaviyoSandbox, type KlaviyoSandbox } from '../sandbox/klaviyo/index.js';
+import { runJobsDemo } from './demo-jobs.js';
 import { demoEvents, demoOrders, demoProfiles } from './demo-traffic.js';
+import { DEMO_FORWARD_SECRET, DEMO_WEBHOOK_SECRET, runWebhooksDemo, startForwardReceiver } from './demo-webhooks.js';
 
 /** What a demo section (e.g. scripts/demo-jobs.ts) gets to work with. */
 export interface DemoContext {
@@ -70,7 +72,20 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'klaviyo-bridge-demo-'));
   const sandbox = await startKlaviyoSandbox({ apiKey: API_KEY, seed: 42 });
   log(`fake Klaviyo on ${sandbox.url}; DATA_DIR=${dataDir}`);
-  const service = await startService({ KLAVIYO_API_KEY: API_KEY, KLAVIYO_BASE_URL: sandbox.url, DATA_DIR: dataDir, INGEST_TOKENS: INGEST_TOKEN, ADMIN_TOKENS: ADMIN_TOKEN, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' });
+  const receiver = await startForwardReceiver();
+  const service = await startService({
+    KLAVIYO_API_KEY: API_KEY,
+    KLAVIYO_BASE_URL: sandbox.url,
+    KLAVIYO_WEBHOOK_SECRETS: DEMO_WEBHOOK_SECRET,
+    WEBHOOK_FORWARD_URLS: receiver.url,
+    WEBHOOK_FORWARD_SECRET: DEMO_FORWARD_SECRET,
+    DATA_DIR: dataDir,
+    INGEST_TOKENS: INGEST_TOKEN,
+    ADMIN_TOKENS: ADMIN_TOKEN,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+  });
   log(`klaviyo-bridge on ${service.url}`);
   try {
     const now = new Date();
@@ -94,15 +109,14 @@ async function main() {
     log(`  duplicates dropped by Klaviyo-style dedupe: ${report.duplicateEvents}`);
     log(`outbox: ${JSON.stringify(status.kinds)}`);
 
-    const jobsModule = join(root, 'scripts/demo-jobs.ts');
-    if (existsSync(jobsModule)) {
-      const jobs = (await import(jobsModule)) as { runJobsDemo?: (context: DemoContext) => Promise<void> };
-      await jobs.runJobsDemo?.({ serviceUrl: service.url, adminToken: ADMIN_TOKEN, ingestToken: INGEST_TOKEN, klaviyoSandbox: sandbox, log });
-    }
+    const context: DemoContext = { serviceUrl: service.url, adminToken: ADMIN_TOKEN, ingestToken: INGEST_TOKEN, klaviyoSandbox: sandbox, log };
+    await runWebhooksDemo(context, receiver);
+    await runJobsDemo(context);
   } finally {
     service.child.kill('SIGTERM');
     await new Promise((resolve) => service.child.once('exit', resolve));
     await sandbox.close();
+    await receiver.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
