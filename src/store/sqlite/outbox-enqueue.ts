@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { mergePayloads } from '../merge-payload.js';
 import type { EnqueueResult, NewOutboxItem, OutboxEntry } from '../outbox.js';
+import type { WalBarrier } from './wal-barrier.js';
 
 interface Waiting {
   entries: OutboxEntry[];
@@ -11,12 +12,11 @@ interface Waiting {
 
 /**
  * Ingest writes with group commit: every enqueue that arrives within GROUP_WINDOW_MS of the first
- * shares one transaction, and so one fsync (synchronous=FULL costs ~2 ms per commit here, and
- * better-sqlite3 blocks the event loop meanwhile). Each request's items and dedupe keys still
- * commit atomically, before its promise resolves.
+ * shares one transaction. Each request's items and dedupe keys commit atomically, and its promise
+ * (its 202) resolves only once the WAL barrier has fsynced that commit, off the event loop.
  */
 const GROUP_WINDOW_MS = 1;
-export function createSqliteEnqueue(db: Database): (entries: OutboxEntry[], now: Date) => Promise<EnqueueResult[]> {
+export function createSqliteEnqueue(db: Database, barrier: WalBarrier): (entries: OutboxEntry[], now: Date) => Promise<EnqueueResult[]> {
   const insertKey = db.prepare('INSERT INTO outbox_dedupe_keys (key, created_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
   const newestPending = db.prepare<[string, string], { id: number; payload_json: string }>(
     `SELECT id, payload_json FROM outbox_items
@@ -54,19 +54,25 @@ export function createSqliteEnqueue(db: Database): (entries: OutboxEntry[], now:
   const flush = () => {
     const group = queue;
     queue = [];
+    const committed: Array<{ waiting: Waiting; results: EnqueueResult[] }> = [];
     try {
       const results = commitGroup(group);
-      group.forEach((w, i) => w.resolve(results[i] ?? []));
+      group.forEach((waiting, i) => committed.push({ waiting, results: results[i] ?? [] }));
     } catch {
       // One bad write must not fail its neighbours: retry each request in its own transaction.
-      for (const w of group) {
+      for (const waiting of group) {
         try {
-          w.resolve(db.transaction(() => storeEntries(w.entries, w.now))());
+          committed.push({ waiting, results: db.transaction(() => storeEntries(waiting.entries, waiting.now))() });
         } catch (own) {
-          w.reject(own);
+          waiting.reject(own);
         }
       }
     }
+    if (committed.length === 0) return;
+    barrier.sync().then(
+      () => committed.forEach(({ waiting, results }) => waiting.resolve(results)),
+      (error: unknown) => committed.forEach(({ waiting }) => waiting.reject(error)),
+    );
   };
 
   return (entries, now) =>
