@@ -1,7 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { mergePayloads } from '../merge-payload.js';
 import type { EnqueueResult, NewOutboxItem, OutboxEntry } from '../outbox.js';
-import type { WalBarrier } from './wal-barrier.js';
 
 interface Waiting {
   entries: OutboxEntry[];
@@ -12,11 +11,12 @@ interface Waiting {
 
 /**
  * Ingest writes with group commit: every enqueue that arrives within GROUP_WINDOW_MS of the first
- * shares one transaction. Each request's items and dedupe keys commit atomically, and its promise
- * (its 202) resolves only once the WAL barrier has fsynced that commit, off the event loop.
+ * shares one transaction, and so one fsync (synchronous=FULL costs ~2 ms per commit here, and
+ * better-sqlite3 blocks the event loop meanwhile). Each request's items and dedupe keys still
+ * commit atomically, before its promise resolves.
  */
 const GROUP_WINDOW_MS = 1;
-export function createSqliteEnqueue(db: Database, barrier: WalBarrier): (entries: OutboxEntry[], now: Date) => Promise<EnqueueResult[]> {
+export function createSqliteEnqueue(db: Database): (entries: OutboxEntry[], now: Date) => Promise<EnqueueResult[]> {
   const insertKey = db.prepare('INSERT INTO outbox_dedupe_keys (key, created_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
   const newestPending = db.prepare<[string, string], { id: number; payload_json: string }>(
     `SELECT id, payload_json FROM outbox_items
@@ -54,25 +54,19 @@ export function createSqliteEnqueue(db: Database, barrier: WalBarrier): (entries
   const flush = () => {
     const group = queue;
     queue = [];
-    const committed: Array<{ waiting: Waiting; results: EnqueueResult[] }> = [];
     try {
       const results = commitGroup(group);
-      group.forEach((waiting, i) => committed.push({ waiting, results: results[i] ?? [] }));
+      group.forEach((w, i) => w.resolve(results[i] ?? []));
     } catch {
       // One bad write must not fail its neighbours: retry each request in its own transaction.
-      for (const waiting of group) {
+      for (const w of group) {
         try {
-          committed.push({ waiting, results: db.transaction(() => storeEntries(waiting.entries, waiting.now))() });
+          w.resolve(db.transaction(() => storeEntries(w.entries, w.now))());
         } catch (own) {
-          waiting.reject(own);
+          w.reject(own);
         }
       }
     }
-    if (committed.length === 0) return;
-    barrier.sync().then(
-      () => committed.forEach(({ waiting, results }) => waiting.resolve(results)),
-      (error: unknown) => committed.forEach(({ waiting }) => waiting.reject(error)),
-    );
   };
 
   return (entries, now) =>

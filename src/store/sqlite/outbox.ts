@@ -3,7 +3,6 @@ import type { Database } from 'better-sqlite3';
 import type { ClaimRequest, OutboxItem, OutboxKind, OutboxOutcome, OutboxStore } from '../outbox.js';
 import { createSqliteOutboxAdmin } from './outbox-admin.js';
 import { createSqliteEnqueue } from './outbox-enqueue.js';
-import type { WalBarrier } from './wal-barrier.js';
 
 interface ItemRow {
   id: number;
@@ -25,7 +24,7 @@ const toItem = (row: ItemRow): OutboxItem => ({
   sizeBytes: row.size_bytes,
 });
 
-export function createSqliteOutbox(db: Database, barrier: WalBarrier): OutboxStore {
+export function createSqliteOutbox(db: Database): OutboxStore {
   const expireLeases = db.prepare(
     `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL
      WHERE kind = ? AND state = 'in_flight' AND lease_expires_at <= ?`,
@@ -110,7 +109,7 @@ export function createSqliteOutbox(db: Database, barrier: WalBarrier): OutboxSto
   });
 
   return {
-    enqueue: createSqliteEnqueue(db, barrier),
+    enqueue: createSqliteEnqueue(db),
     async claim(request) {
       return claimTx(request);
     },

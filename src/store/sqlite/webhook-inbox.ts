@@ -1,6 +1,5 @@
 import type { Database } from 'better-sqlite3';
 import type { InboxDeliveryInput, InboxEvent, InboxListQuery, InboxStore } from '../webhook-inbox.js';
-import type { WalBarrier } from './wal-barrier.js';
 
 interface EventRow {
   seq: number;
@@ -22,13 +21,13 @@ interface QueuedDelivery {
 
 const COLUMNS = 'seq, external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at, dispatched_at';
 
-export function createSqliteInbox(db: Database, barrier: WalBarrier): InboxStore {
+export function createSqliteInbox(db: Database): InboxStore {
   const insert = db.prepare(
     `INSERT INTO webhook_events (external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at)
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (external_id) DO NOTHING`,
   );
-  // Group commit: deliveries that arrive in the same event-loop turn share one transaction and one
-  // fsync of the WAL barrier. Each caller's promise (its 200) settles only once that fsync is done.
+  // Group commit: deliveries that arrive in the same event-loop turn share one transaction, so one
+  // fsync (synchronous=FULL) covers them all. Each caller's promise settles only after that commit.
   const storeBatch = db.transaction((batch: QueuedDelivery[]) =>
     batch.map(({ delivery, receivedAt }) => {
       let stored = 0;
@@ -49,17 +48,12 @@ export function createSqliteInbox(db: Database, barrier: WalBarrier): InboxStore
   const flush = () => {
     const batch = queue;
     queue = [];
-    let stored: number[];
     try {
-      stored = storeBatch(batch);
+      const stored = storeBatch(batch);
+      batch.forEach((queued, i) => queued.resolve(stored[i] ?? 0));
     } catch (error) {
       for (const queued of batch) queued.reject(error);
-      return;
     }
-    barrier.sync().then(
-      () => batch.forEach((queued, i) => queued.resolve(stored[i] ?? 0)),
-      (error: unknown) => batch.forEach((queued) => queued.reject(error)),
-    );
   };
   const undispatched = db.prepare<[number], EventRow>(
     `SELECT ${COLUMNS} FROM webhook_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT ?`,
