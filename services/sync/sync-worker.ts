@@ -65,7 +65,8 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
           upsertConcurrency: tuning.profileUpsertConcurrency,
           jobPollMs: tuning.importJobPollMs,
           jobTimeoutMs: tuning.importJobTimeoutMs,
-          sleep: (ms) => waker.wait(ms),
+          // Not wakeable: every ingest calls notify(), which would turn the poll into one Klaviyo GET per request.
+          sleep: (ms) => waker.wait(ms, false),
           onJobUnfinished: (jobId, error) => log.warn({ jobId, err: error }, 'profile import job outcome unknown; items counted as delivered'),
         });
     }
