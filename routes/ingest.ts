@@ -1,10 +1,10 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
-import { createEventSchema } from '../services/sync/event-schema.js';
+import { createEventSchema, MAX_EVENTS_PER_REQUEST } from '../services/sync/event-schema.js';
 import type { IngestKind, IngestService } from '../services/sync/ingest-service.js';
-import { createOrderSchema } from '../services/sync/order-schema.js';
-import { profileSchema } from '../services/sync/profile-schema.js';
+import { createOrderSchema, MAX_ORDERS_PER_REQUEST } from '../services/sync/order-schema.js';
+import { MAX_PROFILES_PER_REQUEST, profileSchema } from '../services/sync/profile-schema.js';
 
 export interface IngestRouterDeps {
   ingest: IngestService;
@@ -24,9 +24,9 @@ export function createIngestRouter(deps: IngestRouterDeps): Router {
   const router = Router();
   const now = () => Date.now();
   const documented: Record<IngestKind, { item: z.ZodType; max: number; summary: string }> = {
-    events: { item: createEventSchema(now), max: 1000, summary: 'Ingest custom events (one, or {"events": [...]} of 1–1000)' },
-    orders: { item: createOrderSchema(now), max: 1000, summary: 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...]} of 1–1000)' },
-    profiles: { item: profileSchema, max: 10_000, summary: 'Ingest profile updates and consent (one, or {"profiles": [...]} of 1–10000)' },
+    events: { item: createEventSchema(now), max: MAX_EVENTS_PER_REQUEST, summary: 'Ingest custom events (one, or {"events": [...]} of 1–1000)' },
+    orders: { item: createOrderSchema(now), max: MAX_ORDERS_PER_REQUEST, summary: 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...]} of 1–1000)' },
+    profiles: { item: profileSchema, max: MAX_PROFILES_PER_REQUEST, summary: 'Ingest profile updates and consent (one, or {"profiles": [...]} of 1–10000)' },
   };
   for (const kind of ['events', 'orders', 'profiles'] as const) {
     const { item, max, summary } = documented[kind];
