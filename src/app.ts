@@ -52,7 +52,6 @@ export function createApp(deps: AppDeps): Express {
 
   const openapi = new OpenApiRegistry();
   const verifyToken = createTokenVerifier(deps.tokens);
-  void verifyToken;
   const storeCheck: ReadinessCheck = {
     name: 'store',
     check: async () => {

@@ -112,6 +112,8 @@ async function main(): Promise<void> {
       syncWorker.stop(),
       webhookWorkers.stop(),
     ]);
+    // A run a last keep-alive request started while HTTP drained is stopped too, before the store goes.
+    await jobRunner.stop(1000);
     await store.close();
     logger.info({ outcome }, 'stopped');
     logger.flush(() => process.exit(0));

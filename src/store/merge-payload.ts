@@ -8,7 +8,13 @@ export function mergePayloads(older: Record<string, unknown>, newer: Record<stri
   const merged: Record<string, unknown> = { ...older };
   for (const [key, value] of Object.entries(newer)) {
     const previous = merged[key];
-    merged[key] = isPlainObject(previous) && isPlainObject(value) ? mergePayloads(previous, value) : value;
+    // defineProperty, not assignment: a "__proto__" key from a client's JSON must stay a plain field.
+    Object.defineProperty(merged, key, {
+      value: isPlainObject(previous) && isPlainObject(value) ? mergePayloads(previous, value) : value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return merged;
 }
