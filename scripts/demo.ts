@@ -3,13 +3,12 @@
  * temporary DATA_DIR), a realistic stream of orders, profiles and events, then what Klaviyo got.
  * Then the webhooks section (scripts/demo-webhooks.ts) and the jobs section (scripts/demo-jobs.ts).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startKlaviyoSandbox, type KlaviyoSandbox } from '../sandbox/klaviyo/index.js';
 import { runJobsDemo } from './demo-jobs.js';
+import { startServiceProcess } from './service-process.js';
 import { demoEvents, demoOrders, demoProfiles } from './demo-traffic.js';
 import { DEMO_FORWARD_SECRET, DEMO_WEBHOOK_SECRET, runWebhooksDemo, startForwardReceiver } from './demo-webhooks.js';
 
@@ -25,27 +24,7 @@ export interface DemoContext {
 const INGEST_TOKEN = 'demo-ingest-token-0000001';
 const ADMIN_TOKEN = 'demo-admin-token-00000001';
 const API_KEY = 'pk_demo_sandbox_key_0001';
-const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-async function startService(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server.ts')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 20_000);
-    const poll = setInterval(() => {
-      const match = /"port":(\d+).*klaviyo-bridge listening/.exec(out);
-      if (!match) return;
-      clearInterval(poll);
-      clearTimeout(timer);
-      resolve(Number(match[1]));
-    }, 25);
-    child.on('exit', (code) => reject(new Error(`service exited with ${code}:\n${out}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
 
 async function call(url: string, token: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
@@ -73,7 +52,7 @@ async function main() {
   const sandbox = await startKlaviyoSandbox({ apiKey: API_KEY, seed: 42 });
   log(`fake Klaviyo on ${sandbox.url}; DATA_DIR=${dataDir}`);
   const receiver = await startForwardReceiver();
-  const service = await startService({
+  const service = await startServiceProcess({
     KLAVIYO_API_KEY: API_KEY,
     KLAVIYO_BASE_URL: sandbox.url,
     KLAVIYO_WEBHOOK_SECRETS: DEMO_WEBHOOK_SECRET,
@@ -85,7 +64,7 @@ async function main() {
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-  });
+  }, 20_000);
   log(`klaviyo-bridge on ${service.url}`);
   try {
     const now = new Date();

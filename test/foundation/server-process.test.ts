@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runServiceToExit, startServiceProcess } from '../helpers/service-process.js';
+import { runServiceToExit, startServiceProcess } from '../../scripts/service-process.js';
 
 const minimalEnv = () => ({
   KLAVIYO_API_KEY: 'pk_test_0123456789abcdef',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startKlaviyoSandbox } from '../../sandbox/klaviyo/index.js';
-import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
+import { startServiceProcess, type ServiceProcess } from '../../scripts/service-process.js';
 
 const INGEST = 'crash-ingest-token-000001';
 const ADMIN = 'crash-admin-token-0000001';

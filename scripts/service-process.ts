@@ -1,7 +1,8 @@
+/** Starts src/server.ts as a real child process: used by the demo and by the process-level tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const SERVER_ENTRY = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
+const SERVER_ENTRY = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 
 export interface ServiceProcess {
   child: ChildProcess;
