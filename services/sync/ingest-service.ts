@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Metrics } from '../../src/lib/metrics.js';
 import { parseOrThrow } from '../../src/lib/zod-errors.js';
-import type { OutboxEntry, OutboxKind, OutboxStore } from '../../src/store/outbox.js';
+import type { OutboxEntry, OutboxStore } from '../../src/store/outbox.js';
 import { createEventSchema, MAX_EVENTS_PER_REQUEST } from './event-schema.js';
 import { eventUniqueId, mapEvent } from './event-mapping.js';
 import { identityKey } from './identity.js';
@@ -21,8 +21,8 @@ export interface IngestServiceDeps {
   outbox: OutboxStore;
   metrics: Metrics;
   clock?: () => Date;
-  /** Told which kinds got new items, so the worker need not wait for its next poll. */
-  onEnqueued?: (kinds: OutboxKind[]) => void;
+  /** Wakes the worker when new items are stored, so it need not wait for its next poll. */
+  onEnqueued?: () => void;
 }
 
 export type IngestKind = 'events' | 'orders' | 'profiles';
@@ -81,7 +81,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
       const label = kind.slice(0, -1);
       if (accepted > 0) deps.metrics.ingestedItems.inc({ kind: label, result: 'accepted' }, accepted);
       if (duplicates > 0) deps.metrics.ingestedItems.inc({ kind: label, result: 'duplicate' }, duplicates);
-      if (accepted > 0) deps.onEnqueued?.([...new Set(entries.flatMap((e) => e.items.map((i) => i.kind)))]);
+      if (accepted > 0) deps.onEnqueued?.();
       return { accepted, duplicates, ids };
     },
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OUTBOX_KINDS, type OutboxKind, type OutboxStore } from '../../src/store/outbox.js';
+import { OUTBOX_KINDS, type OutboxStore } from '../../src/store/outbox.js';
 import type { SyncWorkerState } from './sync-worker.js';
 
 export const deadLetterQuerySchema = z.strictObject({
@@ -20,7 +20,7 @@ export interface SyncAdminDeps {
   /** Per Klaviyo limit class: queue length and pause (the shared limiters' stats). */
   limiterStats?: () => Partial<Record<string, { queued: number; paused_until: string | null }>>;
   /** Wakes the worker after a replay. */
-  onRequeued?: (kinds: OutboxKind[]) => void;
+  onRequeued?: () => void;
   clock?: () => Date;
 }
 
@@ -56,7 +56,7 @@ export function createSyncAdmin(deps: SyncAdminDeps) {
     },
     async replay(selector: z.output<typeof replayBodySchema>) {
       const requeued = await deps.outbox.replayDeadLetters(selector, clock());
-      if (requeued > 0) deps.onRequeued?.(selector.kind ? [selector.kind] : [...OUTBOX_KINDS]);
+      if (requeued > 0) deps.onRequeued?.();
       return { requeued };
     },
   };
