@@ -1,8 +1,9 @@
-import express, { Router, type ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Express } from 'express';
 import { z } from 'zod';
 import { AppError } from '../src/lib/errors.js';
 import type { Metrics } from '../src/lib/metrics.js';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
+import { rawBody } from '../src/lib/raw-body.js';
 import type { InboxStore } from '../src/store/webhook-inbox.js';
 import { failureResult, successResult } from '../services/webhooks/delivery-result.js';
 import { createKlaviyoWebhookReceiver } from '../services/webhooks/receive-delivery.js';
@@ -31,11 +32,14 @@ export interface KlaviyoWebhookRouterDeps {
 
 const receivedSchema = z.object({ received: z.number().int(), duplicates: z.number().int() });
 
+export const KLAVIYO_WEBHOOK_PATH = '/webhooks/klaviyo';
+
 /**
- * `POST /webhooks/klaviyo`, mounted at `/webhooks` (the router's own paths are relative to it) and
- * outside any JSON parser, because the signature covers the raw bytes.
+ * `POST /webhooks/klaviyo`, registered on the app itself rather than through a sub-router (the
+ * hottest route skips a router level: BENCHMARKS.md, webhooks) and outside any JSON parser,
+ * because the signature covers the raw bytes.
  */
-export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouterDeps): Router {
+export function registerKlaviyoWebhookRoute(app: Express, deps: KlaviyoWebhookRouterDeps): void {
   const receive = createKlaviyoWebhookReceiver({
     inbox: deps.inbox,
     secrets: deps.options?.secrets ?? [],
@@ -45,7 +49,7 @@ export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouterDeps): Rout
   });
   deps.openapi.add({
     method: 'post',
-    path: '/webhooks/klaviyo',
+    path: KLAVIYO_WEBHOOK_PATH,
     summary: 'Klaviyo system webhook receiver (HMAC-SHA256 over the raw body and Klaviyo-Timestamp)',
     tags: ['webhooks'],
     security: 'klaviyo-signature',
@@ -59,10 +63,8 @@ export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouterDeps): Rout
     },
   });
 
-  const router = Router();
   // Any content type: Klaviyo sends application/json, but the bytes must reach the verifier untouched.
-  const rawBody = express.raw({ type: () => true, limit: deps.options?.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES });
-  router.post('/klaviyo', rawBody, async (req, res) => {
+  app.post(KLAVIYO_WEBHOOK_PATH, rawBody(deps.options?.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receive({ rawBody: body, headers: req.headers });
     deps.metrics.webhookDeliveries.inc({ result: successResult(result.received, result.duplicates) });
@@ -81,6 +83,5 @@ export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouterDeps): Rout
       }),
     );
   };
-  router.use('/klaviyo', countAndTranslate);
-  return router;
+  app.use(KLAVIYO_WEBHOOK_PATH, countAndTranslate);
 }

@@ -1,6 +1,6 @@
 import express, { type Express, type Router } from 'express';
 import { createHealthRouter } from '../routes/health.js';
-import { createKlaviyoWebhookRouter, type KlaviyoWebhookOptions } from '../routes/webhooks.js';
+import { registerKlaviyoWebhookRoute, type KlaviyoWebhookOptions } from '../routes/webhooks.js';
 import { createWebhookAdminRouter } from '../routes/webhooks-admin.js';
 import { createTokenVerifier, requireToken, type TokenSets } from './lib/auth.js';
 import type { Logger } from './lib/logger.js';
@@ -10,6 +10,7 @@ import { notFoundHandler, problemHandler, requireJsonBody } from './lib/problem.
 import type { ReadinessCheck } from './lib/readiness.js';
 import { lazyRequestLogger, observeRequests } from './lib/access-log.js';
 import { securityHeaders } from './lib/security-headers.js';
+import { writeJson } from './lib/json-response.js';
 import type { Store } from './store/store.js';
 import { createJobsRouter } from '../routes/jobs.js';
 import type { JobRunner } from '../services/jobs/runner.js';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
   // An API of POSTs and live state: no client revalidates, so hashing every body for an ETag is waste.
   app.set('etag', false);
   app.set('trust proxy', false);
+  app.response.json = writeJson as typeof app.response.json;
   // Helmet's default headers, computed once; then request id, access log and latency in one listener.
   app.use(securityHeaders());
   lazyRequestLogger(app.request, deps.logger);
@@ -82,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', api);
 
   // Outside /v1, so no JSON parser runs before it: the Klaviyo signature covers the raw bytes.
-  app.use('/webhooks', createKlaviyoWebhookRouter({ inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks }));
+  registerKlaviyoWebhookRoute(app, { inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks });
 
   app.use(
     createHealthRouter({

@@ -68,6 +68,7 @@ const table: Row[] = [
   { when: 'a valid signature covers JSON that is not a delivery', delivery: () => signedRaw(JSON.stringify({ data: [{ topic: 'x' }], meta: {} })), status: 400, inbox: 0 },
   { when: 'a valid signature covers an empty body', delivery: () => signedRaw(''), status: 400, inbox: 0 },
   { when: 'the body is over 10 MB', delivery: () => signedRaw(Buffer.alloc(10 * 1024 * 1024 + 1, 0x20)), status: 413, inbox: 0 },
+  { when: 'the signed body is sent gzip-compressed (Content-Encoding)', delivery: () => { const d = signed(); return { ...d, headers: { ...d.headers, 'content-encoding': 'gzip' } }; }, status: 415, inbox: 0 },
   { when: 'one delivery repeats an external_id', delivery: () => signed({ body: repeatedTwice }), status: 200, answer: { received: 3, duplicates: 1 }, inbox: 2 },
   { when: 'one delivery carries 1,000 events', delivery: () => signed({ body: buildKlaviyoDeliveryBody({ events: Array.from({ length: 1000 }, () => buildKlaviyoWebhookEvent()) }) }), status: 200, answer: { received: 1000, duplicates: 0 }, inbox: 1000 },
   { when: 'no secret is configured', delivery: () => signed(), secrets: [], status: 503, inbox: 0 },

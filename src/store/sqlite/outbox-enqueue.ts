@@ -1,21 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import { mergePayloads } from '../merge-payload.js';
 import type { EnqueueResult, NewOutboxItem, OutboxEntry } from '../outbox.js';
-
-interface Waiting {
-  entries: OutboxEntry[];
-  now: number;
-  resolve: (results: EnqueueResult[]) => void;
-  reject: (error: unknown) => void;
-}
+import { createGroupCommit } from './group-commit.js';
 
 /**
- * Ingest writes with group commit: every enqueue that arrives within GROUP_WINDOW_MS of the first
- * shares one transaction, and so one fsync (synchronous=FULL costs ~2 ms per commit here, and
- * better-sqlite3 blocks the event loop meanwhile). Each request's items and dedupe keys still
- * commit atomically, before its promise resolves.
+ * Ingest writes with group commit (group-commit.ts): concurrent requests share one transaction and
+ * one fsync. Each request's items and dedupe keys still commit atomically, before its promise
+ * resolves.
  */
-const GROUP_WINDOW_MS = 1;
 export function createSqliteEnqueue(db: Database): (entries: OutboxEntry[], now: Date) => Promise<EnqueueResult[]> {
   const insertKey = db.prepare('INSERT INTO outbox_dedupe_keys (key, created_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
   const newestPending = db.prepare<[string, string], { id: number; payload_json: string }>(
@@ -48,30 +40,6 @@ export function createSqliteEnqueue(db: Database): (entries: OutboxEntry[], now:
       return 'accepted';
     });
 
-  const commitGroup = db.transaction((group: Waiting[]) => group.map((w) => storeEntries(w.entries, w.now)));
-
-  let queue: Waiting[] = [];
-  const flush = () => {
-    const group = queue;
-    queue = [];
-    try {
-      const results = commitGroup(group);
-      group.forEach((w, i) => w.resolve(results[i] ?? []));
-    } catch {
-      // One bad write must not fail its neighbours: retry each request in its own transaction.
-      for (const w of group) {
-        try {
-          w.resolve(db.transaction(() => storeEntries(w.entries, w.now))());
-        } catch (own) {
-          w.reject(own);
-        }
-      }
-    }
-  };
-
-  return (entries, now) =>
-    new Promise<EnqueueResult[]>((resolve, reject) => {
-      if (queue.length === 0) setTimeout(flush, GROUP_WINDOW_MS);
-      queue.push({ entries, now: now.getTime(), resolve, reject });
-    });
+  const enqueue = createGroupCommit(db, ({ entries, now }: { entries: OutboxEntry[]; now: number }) => storeEntries(entries, now));
+  return (entries, now) => enqueue({ entries, now: now.getTime() });
 }

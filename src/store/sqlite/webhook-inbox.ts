@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { InboxDeliveryInput, InboxEvent, InboxListQuery, InboxStore } from '../webhook-inbox.js';
+import { createGroupCommit } from './group-commit.js';
 
 interface EventRow {
   seq: number;
@@ -12,13 +13,6 @@ interface EventRow {
   dispatched_at: number | null;
 }
 
-interface QueuedDelivery {
-  delivery: InboxDeliveryInput;
-  receivedAt: number;
-  resolve(stored: number): void;
-  reject(error: unknown): void;
-}
-
 const COLUMNS = 'seq, external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at, dispatched_at';
 
 export function createSqliteInbox(db: Database): InboxStore {
@@ -26,35 +20,22 @@ export function createSqliteInbox(db: Database): InboxStore {
     `INSERT INTO webhook_events (external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at)
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (external_id) DO NOTHING`,
   );
-  // Group commit: deliveries that arrive in the same event-loop turn share one transaction, so one
-  // fsync (synchronous=FULL) covers them all. Each caller's promise settles only after that commit.
-  const storeBatch = db.transaction((batch: QueuedDelivery[]) =>
-    batch.map(({ delivery, receivedAt }) => {
-      let stored = 0;
-      for (const event of delivery.events) {
-        stored += insert.run(
-          event.externalId,
-          event.topic,
-          JSON.stringify(event.payload),
-          delivery.klaviyoAccountId ?? null,
-          delivery.klaviyoWebhookId,
-          receivedAt,
-        ).changes;
-      }
-      return stored;
-    }),
-  );
-  let queue: QueuedDelivery[] = [];
-  const flush = () => {
-    const batch = queue;
-    queue = [];
-    try {
-      const stored = storeBatch(batch);
-      batch.forEach((queued, i) => queued.resolve(stored[i] ?? 0));
-    } catch (error) {
-      for (const queued of batch) queued.reject(error);
+  // Group commit (group-commit.ts): concurrent deliveries share one transaction and one fsync, and
+  // each caller's promise (its 200) settles only after that commit.
+  const storeDelivery = createGroupCommit(db, ({ delivery, receivedAt }: { delivery: InboxDeliveryInput; receivedAt: number }) => {
+    let stored = 0;
+    for (const event of delivery.events) {
+      stored += insert.run(
+        event.externalId,
+        event.topic,
+        JSON.stringify(event.payload),
+        delivery.klaviyoAccountId ?? null,
+        delivery.klaviyoWebhookId,
+        receivedAt,
+      ).changes;
     }
-  };
+    return stored;
+  });
   const undispatched = db.prepare<[number], EventRow>(
     `SELECT ${COLUMNS} FROM webhook_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT ?`,
   );
@@ -65,10 +46,7 @@ export function createSqliteInbox(db: Database): InboxStore {
 
   return {
     async storeDelivery(delivery, receivedAt) {
-      const stored = await new Promise<number>((resolve, reject) => {
-        if (queue.length === 0) setImmediate(flush);
-        queue.push({ delivery, receivedAt: receivedAt.getTime(), resolve, reject });
-      });
+      const stored = await storeDelivery({ delivery, receivedAt: receivedAt.getTime() });
       return { stored, duplicates: delivery.events.length - stored };
     },
     async list(query: InboxListQuery) {
