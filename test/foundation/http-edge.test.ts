@@ -168,6 +168,14 @@ describe('createApp edges', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
+  it('when a route answers JSON, then the type, charset and length are what Express would send', async () => {
+    const { app } = buildFoundationApp();
+    const res = await request(app).get('/healthz');
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(JSON.stringify({ status: 'ok' }))));
+    expect(res.text).toBe('{"status":"ok"}');
+  });
+
   it('when /readyz is asked, then the store check is reported; a failing store gives 503', async () => {
     const { app, store } = buildFoundationApp();
     const ok = await request(app).get('/readyz');
