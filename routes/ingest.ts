@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
 import { createEventSchema, MAX_EVENTS_PER_REQUEST } from '../services/sync/event-schema.js';
@@ -10,6 +10,8 @@ export interface IngestRouterDeps {
   ingest: IngestService;
   /** The ingest-token guard (requireToken(verify, 'ingest')). */
   requireIngestToken: RequestHandler;
+  /** The JSON body parsers of /v1 (415 for another type, then the parser). */
+  parseJson: RequestHandler[];
   openapi: OpenApiRegistry;
 }
 
@@ -19,9 +21,13 @@ const acceptedSchema = z.object({
   ids: z.array(z.string()).describe('one key per item, in request order'),
 });
 
-/** POST /v1/events, /v1/orders, /v1/profiles: validate, store durably, answer 202 (DESIGN §4.3). */
-export function createIngestRouter(deps: IngestRouterDeps): Router {
-  const router = Router();
+/**
+ * POST /v1/events, /v1/orders, /v1/profiles: validate, store durably, answer 202 (DESIGN §4.3).
+ * Registered on the app itself, ahead of the /v1 router, so the hottest routes skip two router
+ * levels (BENCHMARKS.md); the token is checked before the body is read, so an unauthenticated
+ * client never gets its body parsed.
+ */
+export function registerIngestRoutes(app: Express, deps: IngestRouterDeps): void {
   const now = () => Date.now();
   const documented: Record<IngestKind, { item: z.ZodType; max: number; summary: string }> = {
     events: { item: createEventSchema(now), max: MAX_EVENTS_PER_REQUEST, summary: 'Ingest custom events (one, or {"events": [...]} of 1–1000)' },
@@ -46,9 +52,8 @@ export function createIngestRouter(deps: IngestRouterDeps): Router {
         415: { description: 'not application/json' },
       },
     });
-    router.post(`/${kind}`, deps.requireIngestToken, async (req, res) => {
+    app.post(`/v1/${kind}`, deps.requireIngestToken, ...deps.parseJson, async (req, res) => {
       res.status(202).json(await deps.ingest.ingest(kind, req.body));
     });
   }
-  return router;
 }

@@ -11,10 +11,11 @@ import type { ReadinessCheck } from './lib/readiness.js';
 import { lazyRequestLogger, observeRequests } from './lib/access-log.js';
 import { securityHeaders } from './lib/security-headers.js';
 import { writeJson } from './lib/json-response.js';
+import { jsonBody } from './lib/raw-body.js';
 import type { Store } from './store/store.js';
 import { createJobsRouter } from '../routes/jobs.js';
 import type { JobRunner } from '../services/jobs/runner.js';
-import { createIngestRouter } from '../routes/ingest.js';
+import { registerIngestRoutes } from '../routes/ingest.js';
 import { createSyncRouter } from '../routes/sync.js';
 import { createIngestService } from '../services/sync/ingest-service.js';
 import { createSyncAdmin, type SyncAdminDeps } from '../services/sync/sync-admin.js';
@@ -62,12 +63,17 @@ export function createApp(deps: AppDeps): Express {
     },
   };
 
-  // Hot routes first (ingest, then the Klaviyo receiver), so they do not walk past the others' layers.
-  const api: Router = express.Router();
-  api.use(requireJsonBody, express.json({ limit: deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES }));
+  // Hot routes first, on the app itself (ingest, then the Klaviyo receiver), so they walk past no
+  // other router's layers; then the /v1 admin routers behind the same JSON parsers.
+  const parseJson = [requireJsonBody, jsonBody(deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES)];
   const syncClock = deps.sync?.clock;
   const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: syncClock, onEnqueued: deps.sync?.onEnqueued });
-  api.use(createIngestRouter({ ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), openapi }));
+  registerIngestRoutes(app, { ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), parseJson, openapi });
+  // Outside /v1, so no JSON parser runs before it: the Klaviyo signature covers the raw bytes.
+  registerKlaviyoWebhookRoute(app, { inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks });
+
+  const api: Router = express.Router();
+  api.use(...parseJson);
   api.use(
     createWebhookAdminRouter({
       inbox: deps.store.inbox,
@@ -82,9 +88,6 @@ export function createApp(deps: AppDeps): Express {
   api.use(createSyncRouter({ admin: syncAdmin, requireAdmin: requireToken(verifyToken, 'admin'), openapi }));
   if (deps.jobs) api.use(createJobsRouter({ runner: deps.jobs, openapi, requireAdmin: requireToken(verifyToken, 'admin') }));
   app.use('/v1', api);
-
-  // Outside /v1, so no JSON parser runs before it: the Klaviyo signature covers the raw bytes.
-  registerKlaviyoWebhookRoute(app, { inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks });
 
   app.use(
     createHealthRouter({

@@ -1,54 +1,102 @@
-import type { RequestHandler } from 'express';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
+import express, { type Request, type RequestHandler } from 'express';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors.js';
 
 /**
- * Reads the request body into `req.body` as a Buffer, exactly the bytes sent, for routes that must
- * see them untouched (a signature over the raw body). Any content type is read; a body over
- * `limitBytes` is a 413 (at once when Content-Length says so, else as soon as the bytes pass it),
- * and a compressed body is a 415, because the signature covers the bytes as sent, not inflated ones.
- *
- * It replaces `express.raw()` on the webhook route: body-parser's general path (type matching,
- * charset and inflate streams, five listeners and a debug call per request) cost a measurable
- * share of a delivery's CPU for none of its features (BENCHMARKS.md, webhooks).
+ * Lean body readers for the hot routes. body-parser's general path (type matching, charset and
+ * inflate streams, five listeners and a debug call per request) cost a measurable share of a
+ * request's CPU (BENCHMARKS.md), so the common case, an uncompressed body, is read here directly.
+ */
+
+const tooLarge = (limitBytes: number) => new PayloadTooLargeError(`The request body exceeds the limit of ${limitBytes} bytes.`);
+
+const isIdentity = (encoding: string | undefined) => encoding === undefined || encoding.toLowerCase() === 'identity';
+
+/**
+ * Reads the whole body of `req` into one Buffer: a 413 at once when Content-Length is over the
+ * limit, else as soon as the bytes received pass it (the rest is drained and dropped).
+ */
+function readBody(req: Request, limitBytes: number, done: (error: Error | undefined, body?: Buffer) => void): void {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limitBytes) return done(tooLarge(limitBytes));
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let finished = false;
+  const finish = (error?: Error) => {
+    if (finished) return;
+    finished = true;
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onError);
+    if (error) {
+      // Keep draining so the connection can carry the answer; the bytes go nowhere.
+      req.resume();
+      return done(error);
+    }
+    done(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
+  };
+  const onData = (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > limitBytes) return finish(tooLarge(limitBytes));
+    chunks.push(chunk);
+  };
+  const onEnd = () => finish();
+  const onError = () => finish(new BadRequestError('The request body could not be read (the client aborted).', { code: 'request_aborted' }));
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
+}
+
+/**
+ * `req.body` = exactly the bytes sent, as a Buffer, whatever the content type: for a signature over
+ * the raw body. A compressed body is a 415, because the signature covers the bytes as sent.
  */
 export function rawBody(limitBytes: number): RequestHandler {
-  const tooLarge = () => new PayloadTooLargeError(`The request body exceeds the limit of ${limitBytes} bytes.`);
   return (req, _res, next) => {
     const encoding = req.headers['content-encoding'];
-    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    if (!isIdentity(encoding)) {
       return next(new UnsupportedMediaTypeError(`Content-Encoding "${encoding}" is not accepted: send the body uncompressed.`));
     }
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > limitBytes) {
-      // The unread bytes are discarded by Node once the answer is sent.
-      return next(tooLarge());
-    }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let finished = false;
-    const finish = (error?: Error) => {
-      if (finished) return;
-      finished = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      if (error) {
-        // Keep draining so the connection can carry the answer; the bytes go nowhere.
-        req.resume();
-        return next(error);
-      }
-      req.body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
+    readBody(req, limitBytes, (error, body) => {
+      if (error) return next(error);
+      req.body = body;
       next();
-    };
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limitBytes) return finish(tooLarge());
-      chunks.push(chunk);
-    };
-    const onEnd = () => finish();
-    const onError = () => finish(new BadRequestError('The request body could not be read (the client aborted).', { code: 'request_aborted' }));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
+    });
   };
 }
+
+const UTF8 = /^\s*application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+/**
+ * `express.json({ limit })` with the same answers: an uncompressed UTF-8 JSON body is read and
+ * parsed here (400 `malformed_json` unless it is an object or an array, 413 over the limit, `{}`
+ * for an empty one); any other case (gzip or deflate, another charset, no JSON type) goes to
+ * express.json itself. A request without a body keeps `req.body` undefined, as with express.json.
+ */
+export function jsonBody(limitBytes: number): RequestHandler {
+  const general = express.json({ limit: limitBytes });
+  return (req, res, next) => {
+    const type = req.headers['content-type'];
+    if (type === undefined || !UTF8.test(type) || !isIdentity(req.headers['content-encoding'])) return general(req, res, next);
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return next();
+    readBody(req, limitBytes, (error, body) => {
+      if (error) return next(error);
+      if (!body || body.length === 0) {
+        req.body = {};
+        return next();
+      }
+      // As body-parser's decoder does, a UTF-8 byte order mark is not part of the JSON.
+      const text = body.toString('utf8', body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0);
+      // body-parser's strict mode: only an object or an array is a JSON body.
+      const first = text.trimStart()[0];
+      if (first !== '{' && first !== '[') return next(malformed());
+      try {
+        req.body = JSON.parse(text) as unknown;
+      } catch {
+        return next(malformed());
+      }
+      next();
+    });
+  };
+}
+
+const malformed = () => new ValidationError('The request body is not valid JSON.', [], { code: 'malformed_json' });
