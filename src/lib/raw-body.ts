@@ -11,39 +11,62 @@ const tooLarge = (limitBytes: number) => new PayloadTooLargeError(`The request b
 
 const isIdentity = (encoding: string | undefined) => encoding === undefined || encoding.toLowerCase() === 'identity';
 
+type Done = (error: Error | undefined, body?: Buffer) => void;
+
+interface Reading {
+  chunks: Buffer[];
+  received: number;
+  limitBytes: number;
+  done: Done;
+}
+
+const READING = Symbol('bodyReading');
+type ReadingRequest = Request & { [READING]?: Reading };
+
 /**
  * Reads the whole body of `req` into one Buffer: a 413 at once when Content-Length is over the
- * limit, else as soon as the bytes received pass it (the rest is drained and dropped).
+ * limit, else as soon as the bytes received pass it (the rest is drained and dropped). The
+ * listeners are shared functions and the state lives on the request: no closures per request.
  */
-function readBody(req: Request, limitBytes: number, done: (error: Error | undefined, body?: Buffer) => void): void {
+function readBody(req: Request, limitBytes: number, done: Done): void {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limitBytes) return done(tooLarge(limitBytes));
-  const chunks: Buffer[] = [];
-  let received = 0;
-  let finished = false;
-  const finish = (error?: Error) => {
-    if (finished) return;
-    finished = true;
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('error', onError);
-    if (error) {
-      // Keep draining so the connection can carry the answer; the bytes go nowhere.
-      req.resume();
-      return done(error);
-    }
-    done(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
-  };
-  const onData = (chunk: Buffer) => {
-    received += chunk.length;
-    if (received > limitBytes) return finish(tooLarge(limitBytes));
-    chunks.push(chunk);
-  };
-  const onEnd = () => finish();
-  const onError = () => finish(new BadRequestError('The request body could not be read (the client aborted).', { code: 'request_aborted' }));
+  (req as ReadingRequest)[READING] = { chunks: [], received: 0, limitBytes, done };
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('error', onError);
+}
+
+function finish(req: ReadingRequest, error?: Error): void {
+  const reading = req[READING];
+  if (!reading) return;
+  req[READING] = undefined;
+  req.off('data', onData);
+  req.off('end', onEnd);
+  req.off('error', onError);
+  if (error) {
+    // Keep draining so the connection can carry the answer; the bytes go nowhere.
+    req.resume();
+    return reading.done(error);
+  }
+  const { chunks, received } = reading;
+  reading.done(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
+}
+
+function onData(this: ReadingRequest, chunk: Buffer): void {
+  const reading = this[READING];
+  if (!reading) return;
+  reading.received += chunk.length;
+  if (reading.received > reading.limitBytes) return finish(this, tooLarge(reading.limitBytes));
+  reading.chunks.push(chunk);
+}
+
+function onEnd(this: ReadingRequest): void {
+  finish(this);
+}
+
+function onError(this: ReadingRequest): void {
+  finish(this, new BadRequestError('The request body could not be read (the client aborted).', { code: 'request_aborted' }));
 }
 
 /**
