@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { interleavedRounds, measure, median, perRound } from './lib/rounds.js';
+import { poolSizeFor, pooledRequests } from './lib/request-pool.js';
 import { runLoad } from './lib/run-load.js';
 import { drainBacklog, requestsPerThousandOrders } from './ingest-sync.js';
 
@@ -20,19 +21,13 @@ const parts = process.argv[6] ?? 'abc';
 const rounds = Number(process.argv[7] ?? 3);
 const TOKEN = 'bench-ingest-token-0000000';
 
-/** Unique insert_ids per request, so every event is stored (no duplicate shortcut). */
-function eventBodies(events: number) {
+/** Unique insert_ids per request, so every event is stored (no duplicate shortcut); `pooled` built before the load. */
+function eventBodies(events: number, pooled: number) {
   const one = (i: number) => ({ event_name: 'Viewed Product', email: `shopper${i % 1000}@example.com`, insert_id: `__ID__-${i}`, properties: { ProductID: `sku-${i}`, Price: 19.5, Categories: ['Kitchen'] } });
   const template = JSON.stringify(events === 1 ? one(0) : { events: Array.from({ length: events }, (_, i) => one(i)) });
   const run = Date.now().toString(36);
-  let counter = 0;
-  return (request: { headers: Record<string, string>; body?: string | Buffer; method?: string }) => {
-    counter += 1;
-    request.method = 'POST';
-    request.body = template.replaceAll('__ID__', `${run}-${counter}`);
-    request.headers = { ...request.headers, 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
-    return request;
-  };
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+  return pooledRequests(pooled, (i) => ({ method: 'POST', body: template.replaceAll('__ID__', `${run}-${i}`), headers }));
 }
 
 export async function benchIngest() {
@@ -44,7 +39,7 @@ export async function benchIngest() {
   if (parts.includes('a')) {
     const ingestServer = new URL('./servers/ingest-app.ts', import.meta.url);
     const post = (events: number) => (url: string, beforeMeasure: () => Promise<void>) =>
-      runLoad({ ...common, url: `${url}/v1/events`, method: 'POST', setupRequest: eventBodies(events), beforeMeasure });
+      runLoad({ ...common, url: `${url}/v1/events`, method: 'POST', setupRequest: eventBodies(events, events === 1 ? poolSizeFor(durationS + 2) : 0), beforeMeasure });
     const [baseline, one] = await interleavedRounds(rounds, [
       () => measure('express hello-world (GET /)', new URL('./servers/hello-world.ts', import.meta.url), [], (url, beforeMeasure) => runLoad({ ...common, url, beforeMeasure })),
       () => measure('POST /v1/events, 1 event', ingestServer, [], post(1)),
