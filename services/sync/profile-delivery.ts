@@ -17,7 +17,9 @@ export interface ProfileDeliveryOptions {
   /** Longest wait for an import job to finish, in milliseconds; then its items count as delivered. */
   jobTimeoutMs: number;
   sleep: (ms: number) => Promise<void>;
-  /** The job was accepted but its outcome is unknown (poll timed out or failed). */
+  /** True once the worker is stopping: polling ends there, and the job's outcome counts as unknown. */
+  stopping?: () => boolean;
+  /** The job was accepted but its outcome is unknown (poll timed out, failed, or the worker stopped). */
   onJobUnfinished?: (jobId: string, error?: unknown) => void;
 }
 
@@ -84,12 +86,13 @@ async function importOutcomes(api: SyncKlaviyoApi, jobId: string, entries: Profi
     const deadline = Date.now() + options.jobTimeoutMs;
     let job = await api.getProfileImportJob(jobId);
     while (job.status !== 'complete' && job.status !== 'cancelled') {
-      if (Date.now() >= deadline) {
+      if (Date.now() >= deadline || options.stopping?.()) {
         options.onJobUnfinished?.(jobId);
         return delivered;
       }
       await options.sleep(options.jobPollMs);
-      job = await api.getProfileImportJob(jobId);
+      // A stop during the sleep is reported by the check above, without one more request.
+      if (!options.stopping?.()) job = await api.getProfileImportJob(jobId);
     }
     if (job.failedCount === 0) return delivered;
     const failed = matchImportErrors(await api.listProfileImportErrors(jobId), entries);

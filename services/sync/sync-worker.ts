@@ -46,6 +46,8 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
   const clock = deps.clock ?? (() => new Date());
   const log = deps.logger.child({ component: 'sync-worker' });
   const waker = createWaker();
+  // Ends the import-job polls' sleeps at stop(), so a lane waiting on a job settles before the store closes.
+  const stopWaker = createWaker();
   const ctx: OutcomeContext = { now: clock, random: deps.random ?? Math.random, backoff: tuning.backoff };
   let running = false;
   let authPausedUntil = 0;
@@ -65,8 +67,9 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
           upsertConcurrency: tuning.profileUpsertConcurrency,
           jobPollMs: tuning.importJobPollMs,
           jobTimeoutMs: tuning.importJobTimeoutMs,
-          // Not wakeable: every ingest calls notify(), which would turn the poll into one Klaviyo GET per request.
-          sleep: (ms) => waker.wait(ms, false),
+          // Not woken by notify() (every ingest calls it: one Klaviyo GET per request), only by stop().
+          sleep: (ms) => stopWaker.wait(ms),
+          stopping: () => !running,
           onJobUnfinished: (jobId, error) => log.warn({ jobId, err: error }, 'profile import job outcome unknown; items counted as delivered'),
         });
     }
@@ -169,6 +172,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       running = false;
       clearInterval(statsTimer);
       waker.wake();
+      stopWaker.wake();
       await Promise.race([Promise.all(lanes), new Promise((resolve) => setTimeout(resolve, tuning.stopTimeoutMs).unref())]);
     },
     notify() {
