@@ -6,7 +6,7 @@ import type { IngestKind, IngestService } from '../services/sync/ingest-service.
 import { createOrderSchema, MAX_ORDERS_PER_REQUEST } from '../services/sync/order-schema.js';
 import { MAX_PROFILES_PER_REQUEST, profileSchema } from '../services/sync/profile-schema.js';
 
-export interface IngestRouterDeps {
+export interface IngestRoutesDeps {
   ingest: IngestService;
   /** The ingest-token guard (requireToken(verify, 'ingest')). */
   requireIngestToken: RequestHandler;
@@ -27,7 +27,7 @@ const acceptedSchema = z.object({
  * levels (BENCHMARKS.md); the token is checked before the body is read, so an unauthenticated
  * client never gets its body parsed.
  */
-export function registerIngestRoutes(app: Express, deps: IngestRouterDeps): void {
+export function registerIngestRoutes(app: Express, deps: IngestRoutesDeps): void {
   const now = () => Date.now();
   const documented: Record<IngestKind, { item: z.ZodType; max: number; summary: string }> = {
     events: { item: createEventSchema(now), max: MAX_EVENTS_PER_REQUEST, summary: 'Ingest custom events (one, or {"events": [...]} of 1–1000)' },

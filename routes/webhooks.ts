@@ -23,7 +23,7 @@ export interface KlaviyoWebhookOptions {
   clock?: () => Date;
 }
 
-export interface KlaviyoWebhookRouterDeps {
+export interface KlaviyoWebhookRouteDeps {
   inbox: InboxStore;
   metrics: Metrics;
   openapi: OpenApiRegistry;
@@ -39,7 +39,7 @@ export const KLAVIYO_WEBHOOK_PATH = '/webhooks/klaviyo';
  * hottest route skips a router level: BENCHMARKS.md, webhooks) and outside any JSON parser,
  * because the signature covers the raw bytes.
  */
-export function registerKlaviyoWebhookRoute(app: Express, deps: KlaviyoWebhookRouterDeps): void {
+export function registerKlaviyoWebhookRoute(app: Express, deps: KlaviyoWebhookRouteDeps): void {
   const receive = createKlaviyoWebhookReceiver({
     inbox: deps.inbox,
     secrets: deps.options?.secrets ?? [],
