@@ -2,11 +2,11 @@ import 'dotenv/config';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
+import { createAppServer } from './lib/http-server.js';
 import { closeServerGracefully } from './lib/shutdown.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import { createWebhookWorkers } from '../services/webhooks/webhook-workers.js';
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   webhookWorkers.start();
   await syncWorker.start();
 
-  const server = createServer(app);
+  const server = createAppServer(app);
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,10 +1,10 @@
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createApp } from '../../src/app.js';
+import { createAppServer } from '../../src/lib/http-server.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
@@ -20,7 +20,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'kb-bench-ingest-'));
 const store = openSqliteStore({ dataDir });
 const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
 const app = createApp({ logger, store, metrics: createMetrics(), tokens: { ingest: [BENCH_INGEST_TOKEN], admin: ['bench-admin-token-00000000'] } });
-const server = createServer(app);
+const server = createAppServer(app);
 server.listen(0, '127.0.0.1', () => reportPort((server.address() as AddressInfo).port));
 
 process.on('SIGTERM', () => {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createWebhookWorkers } from '../../services/webhooks/webhook-workers.js';
 import { createApp } from '../../src/app.js';
+import { createAppServer } from '../../src/lib/http-server.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
@@ -29,7 +29,7 @@ const app = createApp({
   webhooks: { secrets: [secret], toleranceS: 300, onEventsStored: workers.wakeDispatcher },
 });
 workers.start();
-const server = createServer(app);
+const server = createAppServer(app);
 server.listen(0, '127.0.0.1', () => reportPort((server.address() as AddressInfo).port));
 
 process.on('SIGTERM', () => {
