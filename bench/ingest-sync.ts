@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import pino from 'pino';
 import type { SandboxReport } from '../sandbox/klaviyo/index.js';
 import { startChildServer } from './lib/child-server.js';
 import { createApp } from '../src/app.js';
+import { createAppServer } from '../src/lib/http-server.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createMetrics } from '../src/lib/metrics.js';
 import { openSqliteStore } from '../src/store/sqlite/open.js';
@@ -34,10 +35,10 @@ async function setup(speedUp: number, withApp: boolean) {
   const klaviyo = createKlaviyoService({ apiKey: KEY, baseUrl: sandbox.url, revision: '2026-07-15', speedUp, metrics, logger, onAuthStatus: auth.report });
   const worker = createSyncWorker({ outbox: store.outbox, api: createSyncKlaviyoApi(klaviyo), auth, metrics, logger });
   let url = '';
-  let server: ReturnType<typeof createServer> | undefined;
+  let server: Server | undefined;
   if (withApp) {
     const app = createApp({ logger, store, metrics, tokens: { ingest: [INGEST], admin: ['bench-sync-admin-token-001'] }, sync: { onEnqueued: worker.notify } });
-    server = createServer(app);
+    server = createAppServer(app);
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }

@@ -4,7 +4,6 @@
  * every job dry and for real through HTTP (`POST …/runs`, `GET …?wait=`) and prints a summary of each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KlaviyoSandbox } from '../sandbox/klaviyo/index.js';
@@ -13,6 +12,7 @@ import { ALL_JOBS, createJobRunner, createKlaviyoReadsAdapter, createMaveraCalls
 import { createKlaviyoService } from '../services/klaviyo/index.js';
 import { createMaveraClient } from '../services/mavera/index.js';
 import { createApp } from '../src/app.js';
+import { createAppServer } from '../src/lib/http-server.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createMetrics } from '../src/lib/metrics.js';
 import { openSqliteStore } from '../src/store/sqlite/open.js';
@@ -58,7 +58,7 @@ export async function runJobsDemo(context: JobsDemoContext): Promise<void> {
     logger,
     metrics,
   });
-  const server = createServer(createApp({ logger, store, metrics, tokens: { ingest: ['demo-jobs-ingest-token-01'], admin: [ADMIN] }, jobs: runner }));
+  const server = createAppServer(createApp({ logger, store, metrics, tokens: { ingest: ['demo-jobs-ingest-token-01'], admin: [ADMIN] }, jobs: runner }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

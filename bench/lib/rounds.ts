@@ -1,5 +1,5 @@
 import { startChildServer } from './child-server.js';
-import type { LoadResult } from './run-load.js';
+import { runLoad, type LoadResult } from './run-load.js';
 
 export interface Measured extends LoadResult {
   label: string;
@@ -78,4 +78,18 @@ export async function interleavedRounds(rounds: number, scenarios: Array<() => P
 /** The per-round figures of a summary, e.g. "46 % / 52 % / 50 %". */
 export function perRound(summary: ScenarioSummary, baseline: ScenarioSummary, figure: (r: Measured, base: Measured) => string): string {
   return summary.runs.map((r, i) => figure(r, baseline.runs[i] as Measured)).join(' / ');
+}
+
+/** The median of a subject's per-round ratios to another scenario of the same rounds (a second reference). */
+export function medianRatio(subject: ScenarioSummary, reference: ScenarioSummary): number {
+  return median(subject.runs.map((r, i) => r.requestsPerSec / ((reference.runs[i] as Measured).requestsPerSec)));
+}
+
+/**
+ * A hello-world scenario: `stock` is the baseline every target is stated against; `app-server` is the
+ * same app on the service's `createAppServer`, reported beside it (BENCHMARKS.md says why).
+ */
+export function helloWorldScenario(server: 'stock' | 'app-server', load: { connections: number; durationS: number; warmupS: number }): () => Promise<Measured> {
+  const label = server === 'stock' ? 'express hello-world (GET /)' : 'express hello-world on createAppServer (GET /)';
+  return () => measure(label, new URL('../servers/hello-world.ts', import.meta.url), [server], (url, beforeMeasure) => runLoad({ ...load, url, beforeMeasure }));
 }
