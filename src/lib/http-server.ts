@@ -1,29 +1,33 @@
 import { IncomingMessage, ServerResponse, createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Express } from 'express';
-
-type RequestConstructor = (this: IncomingMessage, socket: Socket) => void;
-type ResponseConstructor = (this: ServerResponse, req: IncomingMessage, options?: object) => void;
 
 /**
  * The HTTP server for an Express app, its requests and responses born with the app's prototypes.
  *
- * For every request Express's `app.handle` moves `req` and `res` onto the app's prototypes with
- * `Object.setPrototypeOf`. On Node 20's V8 changing a live object's prototype is costly and leaves
- * the objects slow for the rest of the request: an Express hello-world served 3 × more requests per
- * second on this project's machine once they already had those prototypes (BENCHMARKS.md), since
- * setting an object's prototype to the one it has is a no-op. Node 24 shows no difference either way.
- * Node's `IncomingMessage` and `ServerResponse` are function constructors, extended here the way
- * `http.createServer`'s options document; `instanceof` both still holds.
+ * For every request Express's `app.handle` moves `req` and `res` onto `app.request` and
+ * `app.response` with `Object.setPrototypeOf`. Changing a live object's prototype is costly in V8
+ * and leaves the object slower for the rest of its life; on Node 20 it made an Express hello-world
+ * 3 × dearer (BENCHMARKS.md). Here Node creates `req` and `res` as instances of subclasses whose
+ * prototypes then become `app.request` and `app.response`, so Express's call finds the prototype
+ * already in place, which V8 treats as a no-op. Each new prototype sits where the old one did (its
+ * parent is Express's request or response, whose parent is Node's), and keeps the old one's own
+ * properties (`app`, and anything added to `app.request` as Express's docs allow), so `req` and
+ * `res` behave as before and are still `IncomingMessage` and `ServerResponse` instances.
+ * (Function constructors calling `IncomingMessage.call(this)` also avoid the change, but measured
+ * slower than the stock server on Node 24; subclasses are faster on both 20 and 24.)
  */
 export function createAppServer(app: Express): Server {
-  const AppRequest = function (this: IncomingMessage, socket: Socket) {
-    (IncomingMessage as unknown as RequestConstructor).call(this, socket);
-  } as unknown as typeof IncomingMessage;
-  AppRequest.prototype = app.request;
-  const AppResponse = function (this: ServerResponse, req: IncomingMessage, options?: object) {
-    (ServerResponse as unknown as ResponseConstructor).call(this, req, options);
-  } as unknown as typeof ServerResponse;
-  AppResponse.prototype = app.response;
+  class AppRequest extends IncomingMessage {}
+  class AppResponse extends ServerResponse {}
+  app.request = adopt(AppRequest.prototype, app.request);
+  app.response = adopt(AppResponse.prototype, app.response);
   return createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
+}
+
+/** Makes `target` stand in for `current`: same parent, same own properties (its constructor aside). */
+function adopt<T extends object>(target: object, current: T): T {
+  Object.setPrototypeOf(target, Object.getPrototypeOf(current) as object);
+  const { constructor: _ignored, ...own } = Object.getOwnPropertyDescriptors(current);
+  Object.defineProperties(target, own);
+  return target as T;
 }

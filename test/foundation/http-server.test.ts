@@ -32,6 +32,18 @@ describe('createAppServer', () => {
     expect(born).toEqual([{ request: true, response: true }]);
   });
 
+  it('when the app’s prototypes were extended before the server was made, then requests and responses keep those extensions', async () => {
+    const app = express();
+    Object.defineProperty(app.request, 'tenant', { get: () => 'acme', enumerable: true, configurable: true });
+    Object.defineProperty(app.response, 'sendTenant', { value(this: express.Response, tenant: string) { this.json({ tenant }); } });
+    app.get('/tenant', (req, res) => {
+      (res as unknown as { sendTenant(t: string): void }).sendTenant((req as unknown as { tenant: string }).tenant);
+    });
+    const { url, born } = await listen(app);
+    expect(await (await fetch(`${url}/tenant`)).json()).toEqual({ tenant: 'acme' });
+    expect(born).toEqual([{ request: true, response: true }]);
+  });
+
   it('when a route uses Express’s request and response helpers, then they behave as on a stock server', async () => {
     const app = express();
     app.post('/echo', express.json(), (req, res) => {
