@@ -10,7 +10,7 @@ import { createAppServer } from './lib/http-server.js';
 import { closeServerGracefully } from './lib/shutdown.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import { createWebhookWorkers } from '../services/webhooks/webhook-workers.js';
-import { createKlaviyoService } from '../services/klaviyo/index.js';
+import { createCachedDailyUsage, createKlaviyoService } from '../services/klaviyo/index.js';
 import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
 import { createSyncKlaviyoApi } from '../services/sync/klaviyo-sync-api.js';
 import { createSyncWorker } from '../services/sync/sync-worker.js';
@@ -41,15 +41,19 @@ async function main(): Promise<void> {
   const webhookWorkers = createWebhookWorkers({ store, logger, metrics, forward: config.webhookForward });
   // ONE Klaviyo service (client + limiters) per process, shared by the sync worker and the jobs.
   const klaviyoAuth = createKlaviyoAuthMonitor(metrics);
+  const klaviyoLogger = logger.child({ component: 'klaviyo' });
   const klaviyo = createKlaviyoService({
     apiKey: config.klaviyo.apiKey,
     baseUrl: config.klaviyo.baseUrl,
     revision: config.klaviyo.revision,
     rateShare: config.klaviyo.rateShare,
     metrics,
-    logger: logger.child({ component: 'klaviyo' }),
+    logger: klaviyoLogger,
     onAuthStatus: klaviyoAuth.report,
+    // The reporting endpoints' 225-a-day cap counts across restarts.
+    dailyUsage: createCachedDailyUsage(store.cache, klaviyoLogger),
   });
+  await klaviyo.limiters.restoreDailyUsage();
   const syncWorker = createSyncWorker({ outbox: store.outbox, api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger });
   // Jobs read Klaviyo through the same service (shared limiters); without MAVERA_API_KEY only dry runs.
   const maveraKey = config.mavera.apiKey;

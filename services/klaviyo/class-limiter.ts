@@ -11,6 +11,11 @@ export interface ClassLimiterOptions {
   guardMs: number;
   clock: Clock;
   sleep: Sleep;
+  /**
+   * Told, after each request of a daily-capped class ends, the end times still inside the day
+   * window and how long that window is (ms), so they can outlive the process (see DailyUsageLog).
+   */
+  onDailyRecord?: (endedAt: number[], windowMs: number) => void;
 }
 
 /** Held while a request is on the wire; release it once the answer (or the failure) is in. */
@@ -50,13 +55,25 @@ export class ClassLimiter {
   /** Klaviyo's own view of the steady window (RateLimit-Remaining / RateLimit-Reset). */
   private serverHint: { remaining: number; until: number } | undefined;
   private wake: { at: number; cancel: AbortController } | undefined;
+  /** The day window's length in ms, for a class with a daily cap. */
+  private readonly dayMs: number | undefined;
 
   constructor(private readonly options: ClassLimiterOptions) {
     const { budget, speedUp, guardMs } = options;
     const rule = (lengthMs: number, limit: number) => ({ lengthMs: lengthMs / speedUp + guardMs, limit });
     const rules = [rule(SECOND_MS, budget.burstPerSecond), rule(MINUTE_MS, budget.steadyPerMinute)];
-    if (budget.dailyCap !== undefined) rules.push(rule(DAY_MS, budget.dailyCap));
+    if (budget.dailyCap !== undefined) {
+      const day = rule(DAY_MS, budget.dailyCap);
+      this.dayMs = day.lengthMs;
+      rules.push(day);
+    }
     this.log = new SlidingWindowLog(rules);
+  }
+
+  /** Counts requests that ended before this process started (end times in epoch ms), e.g. after a restart. */
+  restore(endedAt: readonly number[]): void {
+    for (const at of endedAt) this.log.record(at);
+    this.release();
   }
 
   /** Resolves when one request of this class may be sent; rejects if `signal` aborts first. */
@@ -121,7 +138,9 @@ export class ClassLimiter {
         if (released) return;
         released = true;
         this.inFlight -= 1;
-        this.log.record(this.options.clock.now());
+        const now = this.options.clock.now();
+        this.log.record(now);
+        if (this.dayMs !== undefined) this.options.onDailyRecord?.(this.log.within(now, this.dayMs), this.dayMs);
         this.release();
       },
     };

@@ -11,7 +11,7 @@ import { createReportEndpoints } from './endpoints/reports.js';
 import { createSegmentEndpoints } from './endpoints/segments.js';
 import { createSubscriptionEndpoints } from './endpoints/subscriptions.js';
 import { createWebhookEndpoints } from './endpoints/webhooks.js';
-import { createKlaviyoLimiters, type KlaviyoLimiters } from './limiter.js';
+import { createKlaviyoLimiters, type DailyUsageLog, type KlaviyoLimiters } from './limiter.js';
 
 export interface KlaviyoServiceOptions extends Omit<KlaviyoClientOptions, 'limiters'> {
   /** The process-wide limiters; built from `rateShare` / `speedUp` when not given. */
@@ -20,6 +20,8 @@ export interface KlaviyoServiceOptions extends Omit<KlaviyoClientOptions, 'limit
   rateShare?: number;
   /** Divides every rate-limit window (benchmarks against a sped-up sandbox; default 1). */
   speedUp?: number;
+  /** Where the daily-capped classes' usage outlives a restart (call `limiters.restoreDailyUsage()`). */
+  dailyUsage?: DailyUsageLog;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface KlaviyoServiceOptions extends Omit<KlaviyoClientOptions, 'limit
 export function createKlaviyoService(options: KlaviyoServiceOptions) {
   const limiters =
     options.limiters ??
-    createKlaviyoLimiters({ rateShare: options.rateShare ?? 1, speedUp: options.speedUp, clock: options.clock, sleep: options.sleep });
+    createKlaviyoLimiters({ rateShare: options.rateShare ?? 1, speedUp: options.speedUp, clock: options.clock, sleep: options.sleep, dailyUsage: options.dailyUsage });
   const client = createKlaviyoClient({ ...options, limiters });
   return {
     client,
@@ -55,7 +57,8 @@ export * from './errors.js';
 export { createKlaviyoClient } from './client.js';
 export type { KlaviyoClient, KlaviyoClientOptions, KlaviyoRequest, KlaviyoResponse } from './client.js';
 export { createKlaviyoLimiters } from './limiter.js';
-export type { KlaviyoLimiters, KlaviyoLimitersOptions } from './limiter.js';
+export type { DailyUsageLog, KlaviyoLimiters, KlaviyoLimitersOptions } from './limiter.js';
+export { createCachedDailyUsage } from './daily-usage.js';
 export type { ClassLimiterStats, KlaviyoPermit } from './class-limiter.js';
 export * from './rate-limits.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';

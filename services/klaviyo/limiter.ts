@@ -13,6 +13,19 @@ export interface KlaviyoLimitersOptions {
   guardMs?: number;
   /** Replaces published budgets for some classes (tests); still scaled by rateShare. */
   budgetOverrides?: Partial<Record<KlaviyoLimitClassName, KlaviyoBudget>>;
+  /** Where daily-capped classes remember their requests across restarts; in memory only without it. */
+  dailyUsage?: DailyUsageLog;
+}
+
+/**
+ * The requests of daily-capped classes (Klaviyo's reporting endpoints: 225 a day), kept outside the
+ * process. Klaviyo counts a day whatever our uptime, so a restart must not hand out a fresh day.
+ */
+export interface DailyUsageLog {
+  /** End times (epoch ms) recorded for the class, ascending; [] when none. */
+  load(limitClass: KlaviyoLimitClassName): Promise<number[]>;
+  /** Replaces the class's record; `keepMs` is how long it stays relevant. Never rejects. */
+  save(limitClass: KlaviyoLimitClassName, endedAt: number[], keepMs: number): Promise<void>;
 }
 
 export interface KlaviyoLimiters {
@@ -30,6 +43,8 @@ export interface KlaviyoLimiters {
   budget(limitClass: KlaviyoLimitClassName): KlaviyoBudget;
   /** Per class that has been used: queue length and pause (for GET /v1/sync). */
   stats(): Partial<Record<KlaviyoLimitClassName, ClassLimiterStats>>;
+  /** Loads the daily-capped classes' requests from `dailyUsage` (call once, before any request). */
+  restoreDailyUsage(): Promise<void>;
 }
 
 /**
@@ -48,7 +63,9 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
   const limiterFor = (limitClass: KlaviyoLimitClassName): ClassLimiter => {
     let limiter = limiters.get(limitClass);
     if (!limiter) {
-      limiter = new ClassLimiter({ budget: budget(limitClass), speedUp, guardMs, clock, sleep });
+      const { dailyUsage } = options;
+      const onDailyRecord = dailyUsage && ((endedAt: number[], keepMs: number) => void dailyUsage.save(limitClass, endedAt, keepMs));
+      limiter = new ClassLimiter({ budget: budget(limitClass), speedUp, guardMs, clock, sleep, onDailyRecord });
       limiters.set(limitClass, limiter);
     }
     return limiter;
@@ -70,6 +87,15 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
       const stats: Partial<Record<KlaviyoLimitClassName, ClassLimiterStats>> = {};
       for (const [name, limiter] of limiters) stats[name] = limiter.stats();
       return stats;
+    },
+    async restoreDailyUsage() {
+      const { dailyUsage } = options;
+      if (!dailyUsage) return;
+      const capped = (Object.keys(KLAVIYO_LIMIT_CLASSES) as KlaviyoLimitClassName[]).filter((name) => budget(name).dailyCap !== undefined);
+      for (const name of capped) {
+        const endedAt = await dailyUsage.load(name);
+        if (endedAt.length > 0) limiterFor(name).restore(endedAt);
+      }
     },
   };
 }

@@ -1,0 +1,27 @@
+import type { Logger } from '../../src/lib/logger.js';
+import type { CacheStore } from '../../src/store/store.js';
+import type { DailyUsageLog } from './limiter.js';
+import type { KlaviyoLimitClassName } from './rate-limits.js';
+
+const key = (limitClass: KlaviyoLimitClassName) => `klaviyo:daily-usage:${limitClass}`;
+
+/**
+ * The daily-capped classes' requests kept in the store's cache, one entry per class that expires
+ * when its newest request leaves the day window. A failed write is logged and the limiter goes on
+ * with what it holds in memory: Klaviyo's 429 still protects the account.
+ */
+export function createCachedDailyUsage(cache: CacheStore, logger: Logger, clock: () => Date = () => new Date()): DailyUsageLog {
+  return {
+    async load(limitClass) {
+      const endedAt = await cache.get<number[]>(key(limitClass), clock());
+      return Array.isArray(endedAt) ? endedAt.filter((t) => Number.isFinite(t)).sort((a, b) => a - b) : [];
+    },
+    async save(limitClass, endedAt, keepMs) {
+      try {
+        await cache.set(key(limitClass), endedAt, keepMs, clock());
+      } catch (error) {
+        logger.warn({ err: error, limitClass }, 'could not record the daily Klaviyo usage; it is kept in memory only');
+      }
+    },
+  };
+}
