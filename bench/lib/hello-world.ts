@@ -16,4 +16,3 @@ export function listenHelloWorld(server: 'stock' | 'app-server' = 'stock'): Prom
   const http = server === 'stock' ? createServer(app) : createAppServer(app);
   return new Promise((resolve) => http.listen(0, '127.0.0.1', () => resolve((http.address() as AddressInfo).port)));
 }
-

@@ -12,10 +12,11 @@ export interface ClassLimiterOptions {
   clock: Clock;
   sleep: Sleep;
   /**
-   * Told, after each request of a daily-capped class ends, the end times still inside the day
-   * window and how long that window is (ms), so they can outlive the process (see DailyUsageLog).
+   * For a daily-capped class, told whenever a request of the class goes out or ends: the times that
+   * count against the day (ended requests by their end, those on the wire by their start) and the
+   * day window's length in ms, so they can outlive the process (see DailyUsageLog).
    */
-  onDailyRecord?: (endedAt: number[], windowMs: number) => void;
+  onDailyRecord?: (countedAt: number[], windowMs: number) => void;
 }
 
 /** Held while a request is on the wire; release it once the answer (or the failure) is in. */
@@ -57,6 +58,8 @@ export class ClassLimiter {
   private wake: { at: number; cancel: AbortController } | undefined;
   /** The day window's length in ms, for a class with a daily cap. */
   private readonly dayMs: number | undefined;
+  /** Start times of this daily-capped class's requests on the wire (Klaviyo may have counted them already). */
+  private readonly dailyOnTheWire: number[] = [];
 
   constructor(private readonly options: ClassLimiterOptions) {
     const { budget, speedUp, guardMs } = options;
@@ -70,9 +73,14 @@ export class ClassLimiter {
     this.log = new SlidingWindowLog(rules);
   }
 
-  /** Counts requests that ended before this process started (end times in epoch ms), e.g. after a restart. */
-  restore(endedAt: readonly number[]): void {
-    for (const at of endedAt) this.log.record(at);
+  /**
+   * Counts requests made before this process started (epoch ms), e.g. after a restart. Times older
+   * than the day window are dropped, and times ahead of our clock count as now.
+   */
+  restore(countedAt: readonly number[]): void {
+    if (this.dayMs === undefined) return;
+    const now = this.options.clock.now();
+    for (const at of countedAt) if (at > now - this.dayMs) this.log.record(Math.min(at, now));
     this.release();
   }
 
@@ -127,12 +135,16 @@ export class ClassLimiter {
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       this.inFlight += 1;
       if (this.serverHint) this.serverHint.remaining -= 1;
-      waiter.resolve(this.permit());
+      waiter.resolve(this.permit(now));
     }
   }
 
-  private permit(): KlaviyoPermit {
+  private permit(grantedAt: number): KlaviyoPermit {
     let released = false;
+    if (this.dayMs !== undefined) {
+      this.dailyOnTheWire.push(grantedAt);
+      this.reportDaily(grantedAt);
+    }
     return {
       release: () => {
         if (released) return;
@@ -140,10 +152,20 @@ export class ClassLimiter {
         this.inFlight -= 1;
         const now = this.options.clock.now();
         this.log.record(now);
-        if (this.dayMs !== undefined) this.options.onDailyRecord?.(this.log.within(now, this.dayMs), this.dayMs);
+        if (this.dayMs !== undefined) {
+          this.dailyOnTheWire.splice(this.dailyOnTheWire.indexOf(grantedAt), 1);
+          this.reportDaily(now);
+        }
         this.release();
       },
     };
+  }
+
+  /** Hands the day's count to `onDailyRecord`: a request dropped by a crash while on the wire still counts. */
+  private reportDaily(now: number): void {
+    const dayMs = this.dayMs as number;
+    const counted = [...this.log.within(now, dayMs), ...this.dailyOnTheWire].sort((a, b) => a - b);
+    this.options.onDailyRecord?.(counted, dayMs);
   }
 
   private wakeAt(at: number): void {

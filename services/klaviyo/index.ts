@@ -20,7 +20,7 @@ export interface KlaviyoServiceOptions extends Omit<KlaviyoClientOptions, 'limit
   rateShare?: number;
   /** Divides every rate-limit window (benchmarks against a sped-up sandbox; default 1). */
   speedUp?: number;
-  /** Where the daily-capped classes' usage outlives a restart (call `limiters.restoreDailyUsage()`). */
+  /** Where the daily-capped classes' usage outlives a restart (then call `limiters.restoreDailyUsage()`); unused when `limiters` is given. */
   dailyUsage?: DailyUsageLog;
 }
 

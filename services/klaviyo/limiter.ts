@@ -22,9 +22,12 @@ export interface KlaviyoLimitersOptions {
  * process. Klaviyo counts a day whatever our uptime, so a restart must not hand out a fresh day.
  */
 export interface DailyUsageLog {
-  /** End times (epoch ms) recorded for the class, ascending; [] when none. */
+  /** Times (epoch ms) recorded for the class, ascending; [] when none or unreadable. Never rejects. */
   load(limitClass: KlaviyoLimitClassName): Promise<number[]>;
-  /** Replaces the class's record; `keepMs` is how long it stays relevant. Never rejects. */
+  /**
+   * Replaces the class's record; `keepMs` is how long it stays relevant. Never rejects. Calls for one
+   * class must take effect in call order (the SQLite cache writes synchronously, so they do).
+   */
   save(limitClass: KlaviyoLimitClassName, endedAt: number[], keepMs: number): Promise<void>;
 }
 
@@ -43,7 +46,7 @@ export interface KlaviyoLimiters {
   budget(limitClass: KlaviyoLimitClassName): KlaviyoBudget;
   /** Per class that has been used: queue length and pause (for GET /v1/sync). */
   stats(): Partial<Record<KlaviyoLimitClassName, ClassLimiterStats>>;
-  /** Loads the daily-capped classes' requests from `dailyUsage` (call once, before any request). */
+  /** Loads the daily-capped classes' requests from `dailyUsage`, once (later calls do nothing); call before any request. */
   restoreDailyUsage(): Promise<void>;
 }
 
@@ -56,6 +59,8 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
   if (!(rateShare > 0 && rateShare <= 1)) throw new RangeError('rateShare must be in (0, 1]');
   if (!(speedUp > 0)) throw new RangeError('speedUp must be > 0');
   const limiters = new Map<KlaviyoLimitClassName, ClassLimiter>();
+  const { dailyUsage } = options;
+  let restored = false;
 
   const budget = (limitClass: KlaviyoLimitClassName) =>
     scaleBudget(options.budgetOverrides?.[limitClass] ?? KLAVIYO_LIMIT_CLASSES[limitClass], rateShare);
@@ -63,8 +68,8 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
   const limiterFor = (limitClass: KlaviyoLimitClassName): ClassLimiter => {
     let limiter = limiters.get(limitClass);
     if (!limiter) {
-      const { dailyUsage } = options;
-      const onDailyRecord = dailyUsage && ((endedAt: number[], keepMs: number) => void dailyUsage.save(limitClass, endedAt, keepMs));
+      const onDailyRecord =
+        dailyUsage && ((countedAt: number[], keepMs: number) => void dailyUsage.save(limitClass, countedAt, keepMs).catch(() => undefined));
       limiter = new ClassLimiter({ budget: budget(limitClass), speedUp, guardMs, clock, sleep, onDailyRecord });
       limiters.set(limitClass, limiter);
     }
@@ -89,8 +94,8 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
       return stats;
     },
     async restoreDailyUsage() {
-      const { dailyUsage } = options;
-      if (!dailyUsage) return;
+      if (!dailyUsage || restored) return;
+      restored = true;
       const capped = (Object.keys(KLAVIYO_LIMIT_CLASSES) as KlaviyoLimitClassName[]).filter((name) => budget(name).dailyCap !== undefined);
       for (const name of capped) {
         const endedAt = await dailyUsage.load(name);

@@ -62,11 +62,11 @@ export class SlidingWindowLog {
     }
   }
 
-  /** The recorded end times in (now - lengthMs, now], ascending (what a restart must remember). */
+  /** The recorded end times after `now - lengthMs`, ascending (what a restart must remember). */
   within(now: number, lengthMs: number): number[] {
     let start = this.grants.length;
     while (start > this.head && (this.grants[start - 1] as number) > now - lengthMs) start -= 1;
-    return this.grants.slice(start).filter((t) => t <= now);
+    return this.grants.slice(start);
   }
 
   /** How many grants fall in (now - lengthMs, now]; for tests and stats. */

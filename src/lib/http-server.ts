@@ -15,6 +15,12 @@ import type { Express } from 'express';
  * `res` behave as before and are still `IncomingMessage` and `ServerResponse` instances.
  * (Function constructors calling `IncomingMessage.call(this)` also avoid the change, but measured
  * slower than the stock server on Node 24; subclasses are faster on both 20 and 24.)
+ *
+ * Two consequences. Express's prototypes are now in place while Node's constructors run, so a getter
+ * without a setter added to `app.request` or `app.response` must not share a name with a field those
+ * constructors assign (`url`, `method`, `complete`, `req`, …), or every request would throw. And
+ * apps mounted with `app.use(subApp)` before this call still inherit from the replaced prototypes
+ * (this service mounts only Routers).
  */
 export function createAppServer(app: Express): Server {
   class AppRequest extends IncomingMessage {}

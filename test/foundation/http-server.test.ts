@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAppServer } from '../../src/lib/http-server.js';
 
 let server: Server | undefined;
-afterEach(() => server?.close());
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 async function listen(app: express.Express) {
   server = createAppServer(app);

@@ -78,6 +78,53 @@ describe('daily-capped classes across restarts', () => {
     expect(second.grants).toEqual([DAY_MS + 1, DAY_MS + 1, DAY_MS + 1]);
   });
 
+  it('when the process dies with reports on the wire, then a restarted process still counts them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
+    dirs.push(dir);
+    const time = createFakeTime();
+    const first = await startProcess(openStore(dir), time);
+    // Three permits granted and never released: the answers never came, Klaviyo may have counted them.
+    for (let i = 0; i < 3; i += 1) await first.limiters.acquire('query_flow_values');
+    await stores[0]?.close();
+
+    await time.advance(60_000);
+    const second = await startProcess(openStore(dir), time);
+    const next = second.request();
+    await time.advance(DAY_MS - 60_000 - 1);
+    expect(second.grants).toEqual([]);
+    await time.advance(1);
+    await next;
+    expect(second.grants).toEqual([DAY_MS]);
+  });
+
+  it('when the stored usage lies ahead of the clock, then it counts as now instead of blocking beyond a day', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
+    dirs.push(dir);
+    const time = createFakeTime();
+    const store = openStore(dir);
+    const ahead = time.clock.now() + 10 * DAY_MS;
+    await store.cache.set('klaviyo:daily-usage:query_flow_values', [ahead, ahead, ahead], 20 * DAY_MS, new Date(time.clock.now()));
+    const { grants, request } = await startProcess(store, time);
+    const next = request();
+    await time.advance(DAY_MS);
+    await next;
+    expect(grants).toEqual([DAY_MS]);
+  });
+
+  it('when the stored usage is unreadable, then the process starts counting from zero and says so', async () => {
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
+    const failing = { get: () => Promise.reject(new Error('SQLITE_BUSY')) } as unknown as Store['cache'];
+    expect(await createCachedDailyUsage(failing, logger).load('query_flow_values')).toEqual([]);
+    expect(warnings.join('')).toContain('could not read the daily Klaviyo usage');
+
+    const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
+    dirs.push(dir);
+    const store = openStore(dir);
+    await store.cache.set('klaviyo:daily-usage:query_flow_values', { not: 'a list' }, DAY_MS, new Date());
+    expect(await createCachedDailyUsage(store.cache, logger).load('query_flow_values')).toEqual([]);
+  });
+
   it('when classes without a daily cap are used, then nothing is written for them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
     dirs.push(dir);
