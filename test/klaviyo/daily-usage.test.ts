@@ -17,6 +17,25 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Restarts on the store in `dir` `restartAfterMs` after the first requests, and proves the next report waits until one day after them. */
+async function expectNextReportOneDayAfterStart(dir: string, time: ReturnType<typeof createFakeTime>, restartAfterMs: number) {
+  await stores[0]?.close();
+  await time.advance(restartAfterMs);
+  const second = await startProcess(openStore(dir), time);
+  const next = second.request();
+  await time.advance(DAY_MS - restartAfterMs - 1);
+  expect(second.grants).toEqual([]);
+  await time.advance(1);
+  await next;
+  expect(second.grants).toEqual([DAY_MS]);
+}
+
 function openStore(dir: string): Store {
   const store = openSqliteStore({ dataDir: dir });
   stores.push(store);
@@ -46,27 +65,16 @@ async function startProcess(store: Store, time: ReturnType<typeof createFakeTime
 
 describe('daily-capped classes across restarts', () => {
   it('when the process restarts after spending the day’s cap, then the next report waits for the day window, not for the restart', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const time = createFakeTime();
     const first = await startProcess(openStore(dir), time);
     await Promise.all([first.request(), first.request(), first.request()]);
     expect(first.grants).toEqual([0, 0, 0]);
-    await stores[0]?.close();
-
-    await time.advance(3_600_000);
-    const second = await startProcess(openStore(dir), time);
-    const next = second.request();
-    await time.advance(DAY_MS - 3_600_000 - 1);
-    expect(second.grants).toEqual([]);
-    await time.advance(1);
-    await next;
-    expect(second.grants).toEqual([DAY_MS]);
+    await expectNextReportOneDayAfterStart(dir, time, 3_600_000);
   });
 
   it('when the usage is older than a day, then a restarted process has the whole cap again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const time = createFakeTime();
     const first = await startProcess(openStore(dir), time);
     await Promise.all([first.request(), first.request()]);
@@ -79,27 +87,16 @@ describe('daily-capped classes across restarts', () => {
   });
 
   it('when the process dies with reports on the wire, then a restarted process still counts them', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const time = createFakeTime();
     const first = await startProcess(openStore(dir), time);
     // Three permits granted and never released: the answers never came, Klaviyo may have counted them.
     for (let i = 0; i < 3; i += 1) await first.limiters.acquire('query_flow_values');
-    await stores[0]?.close();
-
-    await time.advance(60_000);
-    const second = await startProcess(openStore(dir), time);
-    const next = second.request();
-    await time.advance(DAY_MS - 60_000 - 1);
-    expect(second.grants).toEqual([]);
-    await time.advance(1);
-    await next;
-    expect(second.grants).toEqual([DAY_MS]);
+    await expectNextReportOneDayAfterStart(dir, time, 60_000);
   });
 
   it('when the stored usage lies ahead of the clock, then it counts as now instead of blocking beyond a day', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const time = createFakeTime();
     const store = openStore(dir);
     const ahead = time.clock.now() + 10 * DAY_MS;
@@ -118,16 +115,14 @@ describe('daily-capped classes across restarts', () => {
     expect(await createCachedDailyUsage(failing, logger).load('query_flow_values')).toEqual([]);
     expect(warnings.join('')).toContain('could not read the daily Klaviyo usage');
 
-    const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const store = openStore(dir);
     await store.cache.set('klaviyo:daily-usage:query_flow_values', { not: 'a list' }, DAY_MS, new Date());
     expect(await createCachedDailyUsage(store.cache, logger).load('query_flow_values')).toEqual([]);
   });
 
   it('when classes without a daily cap are used, then nothing is written for them', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kb-daily-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const time = createFakeTime();
     const store = openStore(dir);
     const { limiters } = await startProcess(store, time);
