@@ -28,7 +28,7 @@ export interface DailyUsageLog {
    * Replaces the class's record; `keepMs` is how long it stays relevant. Never rejects. Calls for one
    * class must take effect in call order (the SQLite cache writes synchronously, so they do).
    */
-  save(limitClass: KlaviyoLimitClassName, endedAt: number[], keepMs: number): Promise<void>;
+  save(limitClass: KlaviyoLimitClassName, countedAt: number[], keepMs: number): Promise<void>;
 }
 
 export interface KlaviyoLimiters {
@@ -98,8 +98,8 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
       restored = true;
       const capped = (Object.keys(KLAVIYO_LIMIT_CLASSES) as KlaviyoLimitClassName[]).filter((name) => budget(name).dailyCap !== undefined);
       for (const name of capped) {
-        const endedAt = await dailyUsage.load(name);
-        if (endedAt.length > 0) limiterFor(name).restore(endedAt);
+        const countedAt = await dailyUsage.load(name);
+        if (countedAt.length > 0) limiterFor(name).restore(countedAt);
       }
     },
   };
