@@ -7,9 +7,9 @@ import type { Express } from 'express';
  * For every request Express's `app.handle` moves `req` and `res` onto `app.request` and
  * `app.response` with `Object.setPrototypeOf`. Changing a live object's prototype is costly in V8
  * and leaves the object slower for the rest of its life; on Node 20 and 22 it made an Express
- * hello-world 3 × dearer (BENCHMARKS.md). Here Node creates `req` and `res` as instances of subclasses whose
- * prototypes then become `app.request` and `app.response`, so Express's call finds the prototype
- * already in place, which V8 treats as a no-op. Each new prototype sits where the old one did (its
+ * hello-world 3 × dearer (BENCHMARKS.md). Here Node creates `req` and `res` as instances of
+ * subclasses whose prototypes then become `app.request` and `app.response`, so Express's call finds
+ * the prototype already in place, which V8 treats as a no-op. Each new prototype sits where the old one did (its
  * parent is Express's request or response, whose parent is Node's), and keeps the old one's own
  * properties (`app`, and anything added to `app.request` as Express's docs allow), so `req` and
  * `res` behave as before and are still `IncomingMessage` and `ServerResponse` instances.
