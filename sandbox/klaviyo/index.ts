@@ -18,9 +18,10 @@ import { DEFAULT_SCALE, generateAccount } from './seed/account.js';
 import { SandboxTruth } from './seed/truth.js';
 import { buildOperations, loadSubsetSpec } from './spec.js';
 import { SandboxData } from './state/sandbox-data.js';
-import type { KlaviyoSandbox, KlaviyoSandboxOptions, SandboxReport } from './types.js';
+import { DEFAULT_LIVE_BEHAVIOUR, type KlaviyoSandbox, type KlaviyoSandboxOptions, type SandboxReport } from './types.js';
 
 export type * from './types.js';
+export { DEFAULT_LIVE_BEHAVIOUR } from './types.js';
 export type { SandboxTruth } from './seed/truth.js';
 export type { SandboxData } from './state/sandbox-data.js';
 export { DEFAULT_SCALE } from './seed/account.js';
@@ -48,6 +49,7 @@ export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promi
   const recorder = new RequestRecorder();
   const data = new SandboxData(account, now);
   const truth = new SandboxTruth(account);
+  const live = { ...DEFAULT_LIVE_BEHAVIOUR, ...options.live };
   let baseUrl = '';
 
   const report = (): SandboxReport => ({
@@ -70,7 +72,7 @@ export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promi
     limiter.resetReport();
   };
 
-  const pipeline = { apiKey: options.apiKey, operations, handlers: OPERATION_HANDLERS, limiter, validator: bodyValidatorFor(document), faults, recorder, account, data, truth, now, baseUrl: () => baseUrl };
+  const pipeline = { apiKey: options.apiKey, operations, handlers: OPERATION_HANDLERS, limiter, validator: bodyValidatorFor(document), faults, recorder, account, data, truth, live, speedUp, now, baseUrl: () => baseUrl };
   const control = { faults, report, received: () => recorder.received(), resetReport, truth };
   const server: Server = createServer((request, response) => {
     const isControl = (request.url ?? '').startsWith('/__sandbox/');

@@ -39,7 +39,31 @@ export interface KlaviyoSandboxOptions {
   anchorTimeMs?: number;
   /** Clock used for rate windows and timestamps, epoch milliseconds (default Date.now). */
   now?: () => number;
+  /** Live-Klaviyo behaviours (docs/live-klaviyo.md); each defaults to what live Klaviyo does. */
+  live?: Partial<SandboxLiveBehaviour>;
 }
+
+/**
+ * What live Klaviyo does beyond its OpenAPI document (docs/live-klaviyo.md). Every default is the
+ * live behaviour; a test switches one off only to show what the service does in the other case.
+ */
+export interface SandboxLiveBehaviour {
+  /** The account has Advanced KDP: the webhooks API answers a private key (live default: false → 403). */
+  advancedKdp: boolean;
+  /**
+   * How long a profile bulk-import job stays `queued`/`processing` before it completes, in Klaviyo
+   * milliseconds (divided by `speedUp` in real time). Live: seconds to minutes. Default 2 000.
+   */
+  profileImportJobMs: number;
+  /** Revisions Klaviyo has retired: requests carrying one answer 410 Gone (live default: none). */
+  retiredRevisions: readonly string[];
+}
+
+export const DEFAULT_LIVE_BEHAVIOUR: SandboxLiveBehaviour = {
+  advancedKdp: false,
+  profileImportJobMs: 2_000,
+  retiredRevisions: [],
+};
 
 export interface Http5xxFault {
   /** Probability in [0, 1] that a request answers `status` (default 0). */

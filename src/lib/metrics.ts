@@ -52,6 +52,12 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    webhookRefusals: new Counter({
+      name: 'webhook_refusals_total',
+      help: 'Klaviyo webhook deliveries refused with 401, by reason (stable codes, no PII).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     webhookForwards: new Counter({
       name: 'webhook_forwards_total',
       help: 'Forwarded webhook deliveries to internal subscribers, by result.',
@@ -67,6 +73,11 @@ export function createMetrics() {
     syncAuthFailing: new Gauge({
       name: 'klaviyo_auth_failing',
       help: '1 while Klaviyo rejects our API key (401/403), else 0.',
+      registers: [registry],
+    }),
+    klaviyoRevisionRetired: new Gauge({
+      name: 'klaviyo_revision_retired',
+      help: '1 while Klaviyo answers 410 Gone to our pinned revision (KLAVIYO_REVISION must be raised), else 0.',
       registers: [registry],
     }),
   };

@@ -4,6 +4,7 @@ import type { SandboxOperation } from '../spec.js';
 import type { SandboxData } from '../state/sandbox-data.js';
 import type { RequestRecorder } from '../recorder.js';
 import type { SandboxTruth } from '../seed/truth.js';
+import type { SandboxLiveBehaviour } from '../types.js';
 
 export interface HandlerContext {
   operation: SandboxOperation;
@@ -20,6 +21,10 @@ export interface HandlerContext {
   data: SandboxData;
   recorder: RequestRecorder;
   truth: SandboxTruth;
+  /** Live-Klaviyo behaviours in force (options.live over DEFAULT_LIVE_BEHAVIOUR). */
+  live: SandboxLiveBehaviour;
+  /** The server's speedUp: Klaviyo durations last `1 / speedUp` of real time. */
+  speedUp: number;
 }
 
 export interface HandlerResult {

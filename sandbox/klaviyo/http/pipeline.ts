@@ -26,6 +26,7 @@ import type { SeededAccount } from '../seed/account.js';
 import type { SandboxOperation } from '../spec.js';
 import type { SandboxData } from '../state/sandbox-data.js';
 import type { SandboxTruth } from '../seed/truth.js';
+import type { SandboxLiveBehaviour } from '../types.js';
 import type { OperationHandler } from './context.js';
 import { readBody } from './read-body.js';
 
@@ -44,6 +45,8 @@ export interface PipelineDeps {
   account: SeededAccount;
   data: SandboxData;
   truth: SandboxTruth;
+  live: SandboxLiveBehaviour;
+  speedUp: number;
   now: () => number;
   baseUrl: () => string;
 }
@@ -147,6 +150,8 @@ async function serve(request: IncomingMessage, deps: PipelineDeps, url: URL, at:
       data: deps.data,
       recorder: deps.recorder,
       truth: deps.truth,
+      live: deps.live,
+      speedUp: deps.speedUp,
     });
     return { status: result.status, body: result.body, headers: rateHeaders };
   } catch (error) {
