@@ -4,7 +4,7 @@ import type { OpenApiRegistry } from '../src/lib/openapi.js';
 import { createEventSchema, MAX_EVENTS_PER_REQUEST } from '../services/sync/event-schema.js';
 import type { IngestKind, IngestService } from '../services/sync/ingest-service.js';
 import { createOrderSchema, MAX_ORDERS_PER_REQUEST } from '../services/sync/order-schema.js';
-import { MAX_PROFILES_PER_REQUEST, profileSchema } from '../services/sync/profile-schema.js';
+import { createProfileSchema, MAX_PROFILES_PER_REQUEST } from '../services/sync/profile-schema.js';
 
 export interface IngestRoutesDeps {
   ingest: IngestService;
@@ -32,7 +32,7 @@ export function registerIngestRoutes(app: Express, deps: IngestRoutesDeps): void
   const documented: Record<IngestKind, { item: z.ZodType; max: number; summary: string }> = {
     events: { item: createEventSchema(now), max: MAX_EVENTS_PER_REQUEST, summary: 'Ingest custom events (one, or {"events": [...]} of 1–1000)' },
     orders: { item: createOrderSchema(now), max: MAX_ORDERS_PER_REQUEST, summary: 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...]} of 1–1000)' },
-    profiles: { item: profileSchema, max: MAX_PROFILES_PER_REQUEST, summary: 'Ingest profile updates and consent (one, or {"profiles": [...]} of 1–10000)' },
+    profiles: { item: createProfileSchema(now), max: MAX_PROFILES_PER_REQUEST, summary: 'Ingest profile updates and consent (one, or {"profiles": [...]} of 1–10000)' },
   };
   for (const kind of ['events', 'orders', 'profiles'] as const) {
     const { item, max, summary } = documented[kind];

@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
 import { parseOrThrow } from '../src/lib/zod-errors.js';
+import { DEAD_LETTER_REASONS } from '../src/store/outbox.js';
 import { deadLetterQuerySchema, replayBodySchema, type SyncAdmin } from '../services/sync/sync-admin.js';
 
 export interface SyncRouterDeps {
@@ -13,11 +14,12 @@ export interface SyncRouterDeps {
 const kindStats = z.object({
   pending: z.number().int(),
   in_flight: z.number().int(),
+  verifying: z.number().int().describe('items in a Klaviyo bulk job that has not ended yet (counted delivered once it has, and its errors are read)'),
   delivered: z.number().int(),
   dead: z.number().int(),
   oldest_pending_age_s: z.number().nullable(),
 });
-const errorSchema = z.object({ status: z.number().optional(), code: z.string().optional(), title: z.string().optional(), detail: z.string(), pointer: z.string().optional() });
+const errorSchema = z.object({ reason: z.enum(DEAD_LETTER_REASONS).optional(), status: z.number().optional(), code: z.string().optional(), title: z.string().optional(), detail: z.string(), pointer: z.string().optional() });
 
 /** Sync admin (DESIGN §4.4): outbox state, dead letters, replay. Admin token only. */
 export function createSyncRouter(deps: SyncRouterDeps): Router {
@@ -52,7 +54,7 @@ export function createSyncRouter(deps: SyncRouterDeps): Router {
       200: {
         description: 'a page of dead letters',
         schema: z.object({
-          items: z.array(z.object({ id: z.string(), kind: z.string(), error: errorSchema, attempts: z.number().int(), created_at: z.string(), dead_at: z.string(), payload: z.record(z.string(), z.unknown()) })),
+          items: z.array(z.object({ id: z.string(), kind: z.string(), reason: z.enum(DEAD_LETTER_REASONS), error: errorSchema, attempts: z.number().int(), created_at: z.string(), dead_at: z.string(), payload: z.record(z.string(), z.unknown()) })),
           next_cursor: z.string().nullable(),
         }),
       },

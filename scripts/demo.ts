@@ -40,8 +40,8 @@ async function call(url: string, token: string, body?: unknown): Promise<Record<
 async function waitForDrain(serviceUrl: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = (await call(`${serviceUrl}/v1/sync`, ADMIN_TOKEN)) as { kinds: Record<string, { pending: number; in_flight: number }> };
-    if (Object.values(status.kinds).every((k) => k.pending === 0 && k.in_flight === 0)) return status;
+    const status = (await call(`${serviceUrl}/v1/sync`, ADMIN_TOKEN)) as { kinds: Record<string, { pending: number; in_flight: number; verifying: number }> };
+    if (Object.values(status.kinds).every((k) => k.pending === 0 && k.in_flight === 0 && k.verifying === 0)) return status;
     if (Date.now() > deadline) throw new Error(`outbox did not drain: ${JSON.stringify(status.kinds)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

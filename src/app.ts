@@ -35,7 +35,7 @@ export interface AppDeps {
   /** Klaviyo webhook receiver (absent → no secret → 503) and the forward worker's wake-up. */
   webhooks?: KlaviyoWebhookOptions & { onForwardsRequeued?: () => void };
   /** Hooks of the sync worker for ingest and sync admin (absent → routes work, nothing is woken). */
-  sync?: Omit<SyncAdminDeps, 'outbox' | 'onRequeued'> & { onEnqueued?: () => void };
+  sync?: Omit<SyncAdminDeps, 'outbox' | 'onRequeued'> & { onEnqueued?: () => void; consentListId?: string };
 }
 
 export const DEFAULT_JSON_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): Express {
   // other router's layers; then the /v1 admin routers behind the same JSON parsers.
   const parseJson = [requireJsonBody, jsonBody(deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES)];
   const syncClock = deps.sync?.clock;
-  const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: syncClock, onEnqueued: deps.sync?.onEnqueued });
+  const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: syncClock, onEnqueued: deps.sync?.onEnqueued, consentListId: deps.sync?.consentListId });
   registerIngestRoutes(app, { ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), parseJson, openapi });
   // Outside /v1, so no JSON parser runs before it: the Klaviyo signature covers the raw bytes.
   registerKlaviyoWebhookRoute(app, { inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks });

@@ -133,6 +133,8 @@ export interface BulkJobReport {
   items: number;
   status: string;
   failed: number;
+  /** Subscription jobs: profiles Klaviyo silently ignored (unknown person, no list, no historical import). */
+  dropped?: number;
 }
 
 export interface SandboxReport {

@@ -30,7 +30,7 @@ export function matchImportErrors(errors: ImportError[], entries: ProfileEntry[]
       entry = keys.map((k) => (k ? byIdentifier.get(k) : undefined)).find((e) => e !== undefined);
     }
     if (!entry) continue;
-    for (const item of entry.items) failed.set(item.id, { status: 400, code, title, detail, pointer: source?.pointer });
+    for (const item of entry.items) failed.set(item.id, { reason: 'import_error', status: 400, code, title, detail, pointer: source?.pointer });
   }
   return failed;
 }

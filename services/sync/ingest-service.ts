@@ -8,7 +8,7 @@ import { identityKey } from './identity.js';
 import { createOrderSchema, MAX_ORDERS_PER_REQUEST } from './order-schema.js';
 import { mapOrder, orderKey } from './order-mapping.js';
 import { mapProfile } from './profile-mapping.js';
-import { MAX_PROFILES_PER_REQUEST, profileSchema } from './profile-schema.js';
+import { createProfileSchema, MAX_PROFILES_PER_REQUEST } from './profile-schema.js';
 
 export interface IngestResult {
   accepted: number;
@@ -23,6 +23,8 @@ export interface IngestServiceDeps {
   clock?: () => Date;
   /** Wakes the worker when new items are stored, so it need not wait for its next poll. */
   onEnqueued?: () => void;
+  /** KLAVIYO_CONSENT_LIST_ID: the list an opt-in joins when the item names none. */
+  consentListId?: string;
 }
 
 export type IngestKind = 'events' | 'orders' | 'profiles';
@@ -51,7 +53,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
   const nowMs = () => clock().getTime();
   const parseEvents = requestSchema('events', createEventSchema(nowMs), MAX_EVENTS_PER_REQUEST);
   const parseOrders = requestSchema('orders', createOrderSchema(nowMs), MAX_ORDERS_PER_REQUEST);
-  const parseProfiles = requestSchema('profiles', profileSchema, MAX_PROFILES_PER_REQUEST);
+  const parseProfiles = requestSchema('profiles', createProfileSchema(nowMs), MAX_PROFILES_PER_REQUEST);
 
   const plan = (kind: IngestKind, body: unknown, now: Date): { entries: OutboxEntry[]; ids: string[] } => {
     switch (kind) {
@@ -66,7 +68,7 @@ export function createIngestService(deps: IngestServiceDeps): IngestService {
       }
       case 'profiles': {
         const profiles = parseProfiles(body);
-        return { entries: profiles.map(mapProfile), ids: profiles.map(identityKey) };
+        return { entries: profiles.map((p) => mapProfile(p, { consentListId: deps.consentListId })), ids: profiles.map(identityKey) };
       }
     }
   };

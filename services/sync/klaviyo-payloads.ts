@@ -34,13 +34,21 @@ export interface ProfilePayload {
   profile: KlaviyoProfileAttributes;
 }
 
-export type ConsentChannel = 'email' | 'sms';
+export type ConsentChannel = 'email' | 'sms' | 'sms_transactional';
 
+/** One consent change of one person and channel (DESIGN §4.3). */
 export interface ConsentPayload {
   email?: string;
   phone_number?: string;
+  /** Lets an opt-out without the channel's identifier be resolved through Klaviyo. */
+  external_id?: string;
   channel: ConsentChannel;
   subscribed: boolean;
+  /** Opt-ins: the list the subscription joins (the item's, else KLAVIYO_CONSENT_LIST_ID). */
+  list_id?: string;
+  /** Opt-ins: when consent was collected; makes the subscription a historical import. */
+  consented_at?: string;
+  custom_source?: string;
 }
 
 /** Drops undefined members so stored payloads and request bodies carry only what was given. */

@@ -5,6 +5,7 @@ import type { EventEndpoints } from '../klaviyo/endpoints/events.js';
 import type { ProfileImportEndpoints } from '../klaviyo/endpoints/profile-imports.js';
 import type { ProfileEndpoints } from '../klaviyo/endpoints/profiles.js';
 import type { SubscriptionEndpoints } from '../klaviyo/endpoints/subscriptions.js';
+import { klaviyoFilter } from '../klaviyo/filters.js';
 import type { KlaviyoLimiters } from '../klaviyo/limiter.js';
 import type { KlaviyoLimitClassName } from '../klaviyo/rate-limits.js';
 import type { ImportError } from '../klaviyo/resources.js';
@@ -18,6 +19,19 @@ export const BATCH_POINTERS = {
 export interface ProfileImportJobStatus {
   status: string;
   failedCount: number;
+}
+
+/** What one subscription job carries besides its profiles. */
+export interface ConsentJobOptions {
+  listId?: string;
+  customSource?: string;
+  historicalImport?: boolean;
+}
+
+/** The identifiers Klaviyo holds for a person (to apply an opt-out the item could not name). */
+export interface ProfileIdentifiers {
+  email?: string;
+  phone_number?: string;
 }
 
 export interface ClassStatus {
@@ -39,14 +53,16 @@ export interface SyncKlaviyoApi {
   createProfileImportJob(profiles: readonly KlaviyoProfileInput[]): Promise<string>;
   getProfileImportJob(jobId: string): Promise<ProfileImportJobStatus>;
   listProfileImportErrors(jobId: string): Promise<ImportError[]>;
-  subscribe(profiles: readonly KlaviyoConsentProfile[]): Promise<void>;
-  unsubscribe(profiles: readonly KlaviyoConsentProfile[]): Promise<void>;
+  subscribe(profiles: readonly KlaviyoConsentProfile[], options?: ConsentJobOptions): Promise<void>;
+  unsubscribe(profiles: readonly KlaviyoConsentProfile[], options?: Pick<ConsentJobOptions, 'listId'>): Promise<void>;
+  /** Klaviyo's profile of a person, found by external id, else email, else phone; undefined when none. */
+  findProfileIdentifiers(identity: { external_id?: string; email?: string; phone_number?: string }): Promise<ProfileIdentifiers | undefined>;
   classStatus(limitClass: KlaviyoLimitClassName): ClassStatus;
 }
 
 export interface KlaviyoSyncEndpoints {
   events: Pick<EventEndpoints, 'bulkCreate'>;
-  profiles: Pick<ProfileEndpoints, 'upsert'>;
+  profiles: Pick<ProfileEndpoints, 'upsert' | 'list'>;
   profileImports: ProfileImportEndpoints;
   subscriptions: SubscriptionEndpoints;
   limiters: Pick<KlaviyoLimiters, 'stats'>;
@@ -70,8 +86,20 @@ export function createSyncKlaviyoApi(klaviyo: KlaviyoSyncEndpoints): SyncKlaviyo
       for await (const error of klaviyo.profileImports.importErrors(jobId, { pageSize: 100 })) errors.push(error);
       return errors;
     },
-    subscribe: (profiles) => klaviyo.subscriptions.subscribe({ profiles }),
-    unsubscribe: (profiles) => klaviyo.subscriptions.unsubscribe({ profiles }),
+    subscribe: (profiles, options = {}) => klaviyo.subscriptions.subscribe({ profiles, ...options }),
+    unsubscribe: (profiles, options = {}) => klaviyo.subscriptions.unsubscribe({ profiles, ...options }),
+    async findProfileIdentifiers(identity) {
+      for (const field of ['external_id', 'email', 'phone_number'] as const) {
+        const value = identity[field];
+        if (value === undefined) continue;
+        const filter = klaviyoFilter.equals(field, value);
+        for await (const profile of klaviyo.profiles.list({ filter, pageSize: 1, fields: ['email', 'phone_number'] })) {
+          const { email, phone_number } = profile.attributes;
+          return { ...(email ? { email } : {}), ...(phone_number ? { phone_number } : {}) };
+        }
+      }
+      return undefined;
+    },
     classStatus(limitClass) {
       const stats = klaviyo.limiters.stats()[limitClass];
       const paused = stats?.paused_until ? Date.parse(stats.paused_until) : undefined;

@@ -1,26 +1,16 @@
 import type { KlaviyoErrorDetail } from '../klaviyo/errors.js';
 import type { KlaviyoProfileInput } from '../klaviyo/bodies/profile.js';
 import { mergePayloads } from '../../src/store/merge-payload.js';
-import type { OutboxItem, OutboxOutcome } from '../../src/store/outbox.js';
+import type { OutboxItem } from '../../src/store/outbox.js';
 import { type BatchPlan, type BatchResult, type OutcomeContext, sendBatch } from './batch-outcomes.js';
 import type { ProfilePayload } from './klaviyo-payloads.js';
 import { BATCH_POINTERS, type SyncKlaviyoApi } from './klaviyo-sync-api.js';
-import { matchImportErrors } from './import-errors.js';
 
 export interface ProfileDeliveryOptions {
   /** From this many profiles in a claim on, use one bulk import job instead of single upserts. */
   bulkThreshold: number;
   /** Concurrent single upserts (profile-import is an L-tier class: 75/s). */
   upsertConcurrency: number;
-  /** Wait between polls of an import job, in milliseconds. */
-  jobPollMs: number;
-  /** Longest wait for an import job to finish, in milliseconds; then its items count as delivered. */
-  jobTimeoutMs: number;
-  sleep: (ms: number) => Promise<void>;
-  /** True once the worker is stopping: polling ends there, and the job's outcome counts as unknown. */
-  stopping?: () => boolean;
-  /** The job was accepted but its outcome is unknown (poll timed out, failed, or the worker stopped). */
-  onJobUnfinished?: (jobId: string, error?: unknown) => void;
 }
 
 export interface ProfileEntry {
@@ -50,16 +40,11 @@ const rejectedByIndex = (details: Map<number, KlaviyoErrorDetail[]>, entries: Pr
 };
 
 /**
- * Profiles (DESIGN §6): a handful go to profile-import one by one; many go to one
- * profile-bulk-import-job, which is polled until it ends and whose import errors dead-letter
- * exactly the profiles they name.
+ * Profiles (DESIGN §6): a handful go to profile-import one by one (done when Klaviyo answers); many
+ * go to one profile-bulk-import-job, whose items are NOT delivered yet: they move to `verifying`
+ * with the job's id, and the job verifier (profile-job-verifier.ts) settles them once the job ends.
  */
-export async function deliverProfiles(
-  api: SyncKlaviyoApi,
-  items: OutboxItem[],
-  ctx: OutcomeContext,
-  options: ProfileDeliveryOptions,
-): Promise<BatchResult> {
+export async function deliverProfiles(api: SyncKlaviyoApi, items: OutboxItem[], ctx: OutcomeContext, options: ProfileDeliveryOptions): Promise<BatchResult> {
   const entries = mergeProfileItems(items);
   if (entries.length < options.bulkThreshold) return upsertEach(api, entries, ctx, options.upsertConcurrency);
 
@@ -75,36 +60,9 @@ export async function deliverProfiles(
     },
     ctx,
   );
-  // Only an accepted job (all items delivered) is polled; partial results came from a 400 or bisection.
+  // Only a job that took every item is verified as one; a 400 or a bisection settled items already.
   if (created.authFailed || created.outcomes.some((o) => o.status !== 'delivered') || !jobId) return created;
-  return { outcomes: await importOutcomes(api, jobId, entries, options), authFailed: false };
-}
-
-async function importOutcomes(api: SyncKlaviyoApi, jobId: string, entries: ProfileEntry[], options: ProfileDeliveryOptions): Promise<OutboxOutcome[]> {
-  const delivered = entries.flatMap((e) => e.items).map((i): OutboxOutcome => ({ id: i.id, status: 'delivered' }));
-  try {
-    const deadline = Date.now() + options.jobTimeoutMs;
-    let job = await api.getProfileImportJob(jobId);
-    while (job.status !== 'complete' && job.status !== 'cancelled') {
-      if (Date.now() >= deadline || options.stopping?.()) {
-        options.onJobUnfinished?.(jobId);
-        return delivered;
-      }
-      await options.sleep(options.jobPollMs);
-      // A stop during the sleep is reported by the check above, without one more request.
-      if (!options.stopping?.()) job = await api.getProfileImportJob(jobId);
-    }
-    if (job.failedCount === 0) return delivered;
-    const failed = matchImportErrors(await api.listProfileImportErrors(jobId), entries);
-    return delivered.map((o): OutboxOutcome => {
-      const error = failed.get(o.id);
-      return error ? { id: o.id, status: 'dead', error } : o;
-    });
-  } catch (error) {
-    // Klaviyo accepted the job; an upsert job is safe to lose track of, not to send twice blindly.
-    options.onJobUnfinished?.(jobId, error);
-    return delivered;
-  }
+  return { outcomes: created.outcomes.map((o) => ({ id: o.id, status: 'verifying', jobId })), authFailed: false };
 }
 
 async function upsertEach(api: SyncKlaviyoApi, entries: ProfileEntry[], ctx: OutcomeContext, concurrency: number): Promise<BatchResult> {

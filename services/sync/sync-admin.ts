@@ -45,6 +45,7 @@ export function createSyncAdmin(deps: SyncAdminDeps) {
         items: page.items.map((d) => ({
           id: d.id,
           kind: d.kind,
+          reason: d.error.reason ?? 'klaviyo_rejected',
           error: d.error,
           attempts: d.attempts,
           created_at: d.createdAt.toISOString(),

@@ -23,8 +23,10 @@ export interface SyncTuning {
   statsIntervalMs: number;
   profileBulkThreshold: number;
   profileUpsertConcurrency: number;
+  /** Wait between polls of accepted profile import jobs, in milliseconds. */
   importJobPollMs: number;
-  importJobTimeoutMs: number;
+  /** A job still running this long is logged once (it keeps being polled), in milliseconds. */
+  importJobWarnMs: number;
   /** Longest wait for in-flight batches on stop, in milliseconds. */
   stopTimeoutMs: number;
 }
@@ -41,7 +43,7 @@ export const DEFAULT_SYNC_TUNING: SyncTuning = {
   profileBulkThreshold: 10,
   profileUpsertConcurrency: 8,
   importJobPollMs: 2_000,
-  importJobTimeoutMs: 60_000,
+  importJobWarnMs: 600_000,
   stopTimeoutMs: 5_000,
 };
 

@@ -8,6 +8,7 @@ import { deliverEvents } from './event-delivery.js';
 import type { KlaviyoAuthMonitor } from './klaviyo-auth-monitor.js';
 import type { SyncKlaviyoApi } from './klaviyo-sync-api.js';
 import { deliverProfiles } from './profile-delivery.js';
+import { createProfileJobVerifier } from './profile-job-verifier.js';
 import { DEFAULT_SYNC_TUNING, KIND_LIMITS, type SyncTuning } from './sync-tuning.js';
 import { createWaker } from './waker.js';
 
@@ -46,9 +47,10 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
   const clock = deps.clock ?? (() => new Date());
   const log = deps.logger.child({ component: 'sync-worker' });
   const waker = createWaker();
-  // Ends the import-job polls' sleeps at stop(), so a lane waiting on a job settles before the store closes.
-  const stopWaker = createWaker();
+  // Wakes the job verifier when a batch moved items to `verifying`, and at stop().
+  const verifyWaker = createWaker();
   const ctx: OutcomeContext = { now: clock, random: deps.random ?? Math.random, backoff: tuning.backoff };
+  const verifier = createProfileJobVerifier({ outbox: deps.outbox, api: deps.api, ctx, logger: log, options: { slowJobWarnMs: tuning.importJobWarnMs } });
   let running = false;
   let authPausedUntil = 0;
   let lastError: SyncWorkerState['last_error'] = null;
@@ -62,16 +64,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       case 'consent':
         return deliverConsent(deps.api, items, ctx);
       case 'profile':
-        return deliverProfiles(deps.api, items, ctx, {
-          bulkThreshold: tuning.profileBulkThreshold,
-          upsertConcurrency: tuning.profileUpsertConcurrency,
-          jobPollMs: tuning.importJobPollMs,
-          jobTimeoutMs: tuning.importJobTimeoutMs,
-          // Not woken by notify() (every ingest calls it: one Klaviyo GET per request), only by stop().
-          sleep: (ms) => stopWaker.wait(ms),
-          stopping: () => !running,
-          onJobUnfinished: (jobId, error) => log.warn({ jobId, err: error }, 'profile import job outcome unknown; items counted as delivered'),
-        });
+        return deliverProfiles(deps.api, items, ctx, { bulkThreshold: tuning.profileBulkThreshold, upsertConcurrency: tuning.profileUpsertConcurrency });
     }
   };
 
@@ -95,6 +88,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     // Items without an outcome (auth failure) go back untouched, without spending an attempt.
     await deps.outbox.release(leaseId, now);
     if (result.error) lastError = { ...result.error, kind, at: now.toISOString() };
+    if (result.outcomes.some((o) => o.status === 'verifying')) verifyWaker.wake();
     const dead = result.outcomes.filter((o) => o.status === 'dead').length;
     if (dead > 0) log.warn({ kind, dead, code: result.error?.code }, 'items dead-lettered');
   };
@@ -136,6 +130,20 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     }
   };
 
+  // Polls accepted bulk jobs until they end (minutes, live); the items' outcomes wait for it.
+  // Not woken by notify() (every ingest calls it), only by new verifying items and by stop().
+  const verifyLane = async () => {
+    while (running) {
+      try {
+        // Items of other kinds may wait on these (consent after its person's profile): wake the lanes.
+        if ((await verifier.verifyOnce()) > 0) waker.wake();
+      } catch (error) {
+        log.error({ err: error }, 'import job verification failed; retrying');
+      }
+      if (running) await verifyWaker.wait(tuning.importJobPollMs);
+    }
+  };
+
   const guardedLane = async (kind: OutboxKind) => {
     while (running) {
       try {
@@ -151,7 +159,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     const stats = await deps.outbox.stats(clock());
     for (const kind of OUTBOX_KINDS) {
       const s = stats.kinds[kind];
-      for (const state of ['pending', 'in_flight', 'dead'] as const) deps.metrics.outboxDepth.set({ kind, state }, s[state]);
+      for (const state of ['pending', 'in_flight', 'verifying', 'dead'] as const) deps.metrics.outboxDepth.set({ kind, state }, s[state]);
       deps.metrics.outboxOldestPendingAge.set({ kind }, s.oldest_pending_age_s ?? 0);
     }
   };
@@ -162,7 +170,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       const recovered = await deps.outbox.recoverLeases(clock());
       if (recovered > 0) log.info({ recovered }, 'returned leased items of a previous run to pending');
       running = true;
-      lanes = OUTBOX_KINDS.flatMap((kind) => Array.from({ length: tuning.lanes[kind] }, () => guardedLane(kind)));
+      lanes = [...OUTBOX_KINDS.flatMap((kind) => Array.from({ length: tuning.lanes[kind] }, () => guardedLane(kind))), verifyLane()];
       await refreshGauges().catch(() => undefined);
       statsTimer = setInterval(() => void refreshGauges().catch((err: unknown) => log.warn({ err }, 'outbox stats failed')), tuning.statsIntervalMs);
       statsTimer.unref();
@@ -172,7 +180,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       running = false;
       clearInterval(statsTimer);
       waker.wake();
-      stopWaker.wake();
+      verifyWaker.wake();
       await Promise.race([Promise.all(lanes), new Promise((resolve) => setTimeout(resolve, tuning.stopTimeoutMs).unref())]);
     },
     notify() {

@@ -16,6 +16,12 @@ export interface NewOutboxItem {
    * with the same key is in flight, so updates of one person reach Klaviyo in order.
    */
   mergeKey?: string;
+  /**
+   * Orders lanes per person: this item is not claimed while an item of `kind` with this merge key is
+   * pending, in flight or verifying (a consent change waits for that person's profile import, so
+   * Klaviyo knows the person when the subscription arrives).
+   */
+  waitFor?: { kind: OutboxKind; mergeKey: string };
 }
 
 /** What one request item (an event, an order, a profile) becomes in the outbox. */
@@ -57,8 +63,14 @@ export interface ClaimedBatch {
   items: OutboxItem[];
 }
 
+/** Why an item is dead, as a stable code (DESIGN §4.4). */
+export const DEAD_LETTER_REASONS = ['klaviyo_rejected', 'import_error', 'attempts_exhausted', 'opt_out_unresolved', 'identity_conflict'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
 /** Klaviyo's reason for a failure, as kept with a dead letter (never PII beyond what Klaviyo echoed). */
 export interface OutboxError {
+  /** Set on dead letters; absent means `klaviyo_rejected` (items dead-lettered before reasons existed). */
+  reason?: DeadLetterReason;
   status?: number;
   code?: string;
   title?: string;
@@ -69,7 +81,15 @@ export interface OutboxError {
 export type OutboxOutcome =
   | { id: string; status: 'delivered' }
   | { id: string; status: 'retry'; retryAt: Date; countAttempt: boolean; error?: OutboxError }
-  | { id: string; status: 'dead'; error: OutboxError };
+  | { id: string; status: 'dead'; error: OutboxError }
+  /** Accepted into a Klaviyo bulk job that has not ended yet: delivered only once the job says so. */
+  | { id: string; status: 'verifying'; jobId: string };
+
+/** Items waiting on one accepted Klaviyo bulk job. */
+export interface VerifyingJob {
+  jobId: string;
+  items: OutboxItem[];
+}
 
 export interface ReadySummary {
   /** Claimable items now, counted up to the `cap` asked for. */
@@ -85,6 +105,8 @@ export interface ReadySummary {
 export interface OutboxKindStats {
   pending: number;
   in_flight: number;
+  /** In a Klaviyo bulk job that has not ended (or whose errors are not read) yet. */
+  verifying: number;
   delivered: number;
   dead: number;
   oldest_pending_age_s: number | null;
@@ -125,6 +147,13 @@ export interface OutboxStore {
    * (one process on SQLite; the elected worker on PostgreSQL): any lease left is a dead predecessor's.
    */
   recoverLeases(now: Date): Promise<number>;
+  /** Bulk jobs with items still verifying, oldest first. */
+  verifyingJobs(kind: OutboxKind): Promise<VerifyingJob[]>;
+  /**
+   * Applies a job's outcomes to its verifying items (delivered, dead, or back to pending as `retry`);
+   * items of other jobs are untouched. Returns how many items changed.
+   */
+  settleJob(jobId: string, outcomes: OutboxOutcome[], now: Date): Promise<number>;
   readySummary(kind: OutboxKind, now: Date, cap: number): Promise<ReadySummary>;
   stats(now: Date): Promise<OutboxStats>;
   listDeadLetters(query: { kind?: OutboxKind; limit: number; cursor?: string }): Promise<DeadLetterPage>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allPages, buildBulkImport, buildProfileImport, klaviyo, startSandbox } from './klaviyo-support.js';
+import { allPages, buildBulkImport, buildProfileImport, klaviyo, manualClock, startSandbox } from './klaviyo-support.js';
 
 describe('Klaviyo sandbox: profiles', () => {
   it('when a profile is imported twice by email, then 201 then 200 with the same id, fields merged', async () => {
@@ -52,8 +52,9 @@ describe('Klaviyo sandbox: profiles', () => {
     expect(new Set(ids).size).toBe(251);
   });
 
-  it('when a bulk import job is polled, then it moves queued → processing → complete and lists invalid profiles as import errors', async () => {
-    const sandbox = await startSandbox();
+  it('when a bulk import job is polled, then it answers queued (zero counts) at first, runs for its live duration, and only then completes and lists invalid profiles as import errors', async () => {
+    const clock = manualClock();
+    const sandbox = await startSandbox({ now: clock.now, live: { profileImportJobMs: 90_000 } });
     const created = await klaviyo(sandbox, 'POST', '/api/profile-bulk-import-jobs', buildBulkImport([
       { email: 'ok1@example.org' },
       { email: 'not-an-email' },
@@ -63,7 +64,12 @@ describe('Klaviyo sandbox: profiles', () => {
     expect(created.status).toBe(202);
     expect(created.body.data).toMatchObject({ type: 'profile-bulk-import-job', attributes: { status: 'queued', total_count: 4 } });
     const jobPath = `/api/profile-bulk-import-jobs/${created.body.data.id}`;
+    clock.advance(60_000);
+    // Live: the first poll still answers queued with zero counts, however late it comes.
+    expect((await klaviyo(sandbox, 'GET', jobPath)).body.data.attributes).toMatchObject({ status: 'queued', completed_count: 0, failed_count: 0 });
     expect((await klaviyo(sandbox, 'GET', jobPath)).body.data.attributes.status).toBe('processing');
+    expect(sandbox.data.profiles.lookup('email', 'ok1@example.org')).toBeNull();
+    clock.advance(30_000);
     const done = await klaviyo(sandbox, 'GET', jobPath);
     expect(done.body.data.attributes).toMatchObject({ status: 'complete', completed_count: 2, failed_count: 2 });
     const errors = await klaviyo(sandbox, 'GET', `${jobPath}/import-errors`);
@@ -83,6 +89,40 @@ describe('Klaviyo sandbox: profiles', () => {
     const answer = await klaviyo(sandbox, 'POST', '/api/profile-bulk-import-jobs', buildBulkImport(profiles));
     expect(answer.status).toBe(400);
     expect(answer.body.errors[0].source.pointer).toBe('/data/attributes/profiles/data');
+  });
+
+  const subscribeJob = (profiles: Record<string, unknown>[], extra: { listId?: string; historical?: boolean } = {}) => ({
+    data: {
+      type: 'profile-subscription-bulk-create-job',
+      attributes: {
+        ...(extra.historical ? { historical_import: true } : {}),
+        profiles: { data: profiles.map((attributes) => ({ type: 'profile', attributes })) },
+      },
+      ...(extra.listId ? { relationships: { list: { data: { type: 'list', id: extra.listId } } } } : {}),
+    },
+  });
+
+  it('when an unknown email subscribes with no list and no historical import, then nothing is created (live); a known one is subscribed', async () => {
+    const sandbox = await startSandbox();
+    const known = sandbox.data.profiles.attributes(4)!.email!;
+    const marketing = { email: { marketing: { consent: 'SUBSCRIBED' } } };
+    const answer = await klaviyo(sandbox, 'POST', '/api/profile-subscription-bulk-create-jobs', subscribeJob([
+      { email: 'stranger@example.org', subscriptions: marketing },
+      { email: known, subscriptions: marketing },
+    ]));
+    expect(answer.status).toBe(202);
+    expect(sandbox.data.profiles.lookup('email', 'stranger@example.org')).toBeNull();
+    expect(sandbox.report().subscriptions.emailSubscribed).toBe(1);
+    expect(sandbox.report().bulkJobs).toEqual([expect.objectContaining({ kind: 'subscription-bulk-create', items: 2, dropped: 1 })]);
+  });
+
+  it('when an unknown email subscribes as a historical import with consented_at, then it is created and subscribed', async () => {
+    const sandbox = await startSandbox();
+    const consent = { email: { marketing: { consent: 'SUBSCRIBED', consented_at: '2025-01-02T03:04:05Z' } } };
+    expect((await klaviyo(sandbox, 'POST', '/api/profile-subscription-bulk-create-jobs', subscribeJob([{ email: 'old-optin@example.org', subscriptions: consent }], { historical: true }))).status).toBe(202);
+    const index = sandbox.data.profiles.lookup('email', 'old-optin@example.org');
+    expect(index).not.toBeNull();
+    expect(sandbox.data.consents.get(index!)).toEqual({ email: 'SUBSCRIBED' });
   });
 
   it('when profiles subscribe and join a list, then consent and membership are reported', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildEvent, buildProfile } from './support/builders.js';
 import { ADMIN, INGEST, startSyncHarness, type SyncHarness } from './support/harness.js';
 
@@ -96,21 +96,21 @@ describe('sync outcomes against the sandbox', () => {
     expect(text).toMatch(/outbox_oldest_pending_age_seconds\{kind="event"\}/);
   });
 
-  it('when the worker stops while it waits on a profile import job, then it stops at once and the items are settled, not left leased', async () => {
-    // A poll every 60 s: without the stop ending that wait, stop() would run into its 2 s bound.
-    harness = await startSyncHarness({ tuning: { profileBulkThreshold: 2, importJobPollMs: 60_000, importJobTimeoutMs: 120_000 } });
+  it('when the worker stops while a profile import job runs, then it stops at once, the items stay verifying, and a restarted worker settles them once the job completes', async () => {
+    // A poll every 3 s: without the stop ending that wait, stop() would run into its 2 s bound.
+    harness = await startSyncHarness({ tuning: { profileBulkThreshold: 2, importJobPollMs: 3_000 }, sandbox: { live: { profileImportJobMs: 400 } } });
     const h = harness;
     const profiles = [0, 1, 2].map((i) => buildProfile({ email: `stopping-${i}@example.com` }));
     await h.http.post('/v1/profiles').set('authorization', INGEST).send({ profiles }).expect(202);
-    for (let i = 0; i < 200 && h.sandbox.report().bulkJobs.length === 0; i += 1) await sleep(20);
-    expect(h.sandbox.report().bulkJobs).toHaveLength(1);
-    await sleep(50);
+    await vi.waitFor(async () => expect((await h.store.outbox.stats(new Date())).kinds.profile.verifying).toBe(3), { timeout: 5_000 });
 
     const startedAt = Date.now();
     await h.worker.stop();
     expect(Date.now() - startedAt).toBeLessThan(1_000);
-    const { kinds } = await h.store.outbox.stats(new Date());
-    expect(kinds.profile).toMatchObject({ pending: 0, in_flight: 0 });
-    expect(h.logs.text()).toContain('profile import job outcome unknown; items counted as delivered');
+    expect((await h.store.outbox.stats(new Date())).kinds.profile).toMatchObject({ pending: 0, in_flight: 0, verifying: 3, delivered: 0 });
+
+    await h.worker.start();
+    await vi.waitFor(async () => expect((await h.store.outbox.stats(new Date())).kinds.profile).toMatchObject({ verifying: 0, delivered: 3 }), { timeout: 10_000 });
+    expect(h.sandbox.data.profiles.lookup('email', 'stopping-2@example.com')).not.toBeNull();
   });
 });

@@ -1,7 +1,9 @@
 /**
- * Profile bulk import jobs: POST answers 202 with a queued job; each GET of the job moves it one
- * step (queued → processing → complete). On completion the valid profiles are upserted and the
- * invalid ones (bad email or phone) become import errors in Klaviyo's shape.
+ * Profile bulk import jobs, timed as live Klaviyo runs them (docs/live-klaviyo.md): POST answers 202
+ * with a `queued` job with zero counts; the first poll answers `queued` too; the job then runs
+ * (`processing`) until `live.profileImportJobMs` (Klaviyo time, divided by speedUp) after its
+ * creation and only then completes: the profiles exist in the account from that moment, not before.
+ * Invalid profiles (bad email or phone, no identifier) become import errors in Klaviyo's shape.
  */
 import { invalidBody, notFound } from '../klaviyo-errors.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
@@ -107,16 +109,29 @@ function jobOrThrow(context: HandlerContext, id: string): BulkImportJob {
   return job;
 }
 
-export function getBulkImportJob(context: HandlerContext): HandlerResult {
-  const job = jobOrThrow(context, context.params.job_id ?? '');
-  if (job.status === 'queued') {
+/** Jobs polled at least once: live, the first poll still answers `queued`, however late it comes. */
+const polled = new WeakSet<BulkImportJob>();
+
+/** Brings a job to the status its age gives it: queued for the first third of its run, then processing. */
+function advance(context: HandlerContext, job: BulkImportJob): void {
+  if (job.status === 'complete') return;
+  const runMs = context.live.profileImportJobMs / context.speedUp;
+  const ageMs = context.nowMs - job.createdMs;
+  const firstPoll = !polled.has(job);
+  polled.add(job);
+  if (firstPoll) return;
+  if (ageMs >= runMs) complete(context, job);
+  else if (ageMs >= runMs / 3 && job.status === 'queued') {
     job.status = 'processing';
     job.startedMs = context.nowMs;
     const reported = context.recorder.bulkJobs.find((entry) => entry.id === job.id);
     if (reported) reported.status = job.status;
-  } else if (job.status === 'processing') {
-    complete(context, job);
   }
+}
+
+export function getBulkImportJob(context: HandlerContext): HandlerResult {
+  const job = jobOrThrow(context, context.params.job_id ?? '');
+  advance(context, job);
   return { status: 200, body: { data: jobResource(context, job) } };
 }
 

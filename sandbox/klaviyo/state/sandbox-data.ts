@@ -13,6 +13,7 @@ export type ConsentState = 'SUBSCRIBED' | 'UNSUBSCRIBED';
 export interface ProfileConsent {
   email?: ConsentState;
   sms?: ConsentState;
+  sms_transactional?: ConsentState;
 }
 
 export interface ImportError {
@@ -86,7 +87,7 @@ export class SandboxData {
     return this.metrics.find((metric) => metric.id === id);
   }
 
-  setConsent(index: number, channel: 'email' | 'sms', state: ConsentState): void {
+  setConsent(index: number, channel: 'email' | 'sms' | 'sms_transactional', state: ConsentState): void {
     this.consents.set(index, { ...this.consents.get(index), [channel]: state });
   }
 

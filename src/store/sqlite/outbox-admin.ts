@@ -71,11 +71,11 @@ export function createSqliteOutboxAdmin(db: Database): OutboxAdmin {
     },
     async stats(now) {
       const kinds = Object.fromEntries(
-        OUTBOX_KINDS.map((k): [OutboxKind, OutboxKindStats] => [k, { pending: 0, in_flight: 0, delivered: 0, dead: 0, oldest_pending_age_s: null }]),
+        OUTBOX_KINDS.map((k): [OutboxKind, OutboxKindStats] => [k, { pending: 0, in_flight: 0, verifying: 0, delivered: 0, dead: 0, oldest_pending_age_s: null }]),
       ) as Record<OutboxKind, OutboxKindStats>;
       for (const row of counts.all()) {
         const entry = kinds[row.kind as OutboxKind];
-        if (entry && (row.state === 'pending' || row.state === 'in_flight' || row.state === 'dead')) entry[row.state] = row.n;
+        if (entry && (row.state === 'pending' || row.state === 'in_flight' || row.state === 'verifying' || row.state === 'dead')) entry[row.state] = row.n;
       }
       let last: number | undefined;
       for (const row of counters.all()) {

@@ -16,8 +16,8 @@ export function createSqliteEnqueue(db: Database): (entries: OutboxEntry[], now:
   );
   const updatePayload = db.prepare('UPDATE outbox_items SET payload_json = ?, size_bytes = ? WHERE id = ?');
   const insertItem = db.prepare(
-    `INSERT INTO outbox_items (kind, state, payload_json, size_bytes, merge_key, available_at, created_at)
-     VALUES (?, 'pending', ?, ?, ?, ?, ?)`,
+    `INSERT INTO outbox_items (kind, state, payload_json, size_bytes, merge_key, available_at, created_at, wait_kind, wait_key)
+     VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
   );
 
   const storeItem = (item: NewOutboxItem, now: number) => {
@@ -30,7 +30,7 @@ export function createSqliteEnqueue(db: Database): (entries: OutboxEntry[], now:
       }
     }
     const json = JSON.stringify(item.payload);
-    insertItem.run(item.kind, json, Buffer.byteLength(json), item.mergeKey ?? null, now, now);
+    insertItem.run(item.kind, json, Buffer.byteLength(json), item.mergeKey ?? null, now, now, item.waitFor?.kind ?? null, item.waitFor?.mergeKey ?? null);
   };
 
   const storeEntries = (entries: OutboxEntry[], now: number): EnqueueResult[] =>

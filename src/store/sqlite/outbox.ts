@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { ClaimRequest, OutboxItem, OutboxKind, OutboxOutcome, OutboxStore } from '../outbox.js';
+import type { ClaimRequest, OutboxItem, OutboxKind, OutboxOutcome, OutboxStore, VerifyingJob } from '../outbox.js';
 import { createSqliteOutboxAdmin } from './outbox-admin.js';
 import { createSqliteEnqueue } from './outbox-enqueue.js';
 
@@ -14,6 +14,8 @@ interface ItemRow {
   created_at: number;
 }
 
+const ITEM_COLUMNS = 'id, kind, payload_json, size_bytes, merge_key, attempts, created_at';
+
 const toItem = (row: ItemRow): OutboxItem => ({
   id: String(row.id),
   kind: row.kind as OutboxKind,
@@ -24,41 +26,76 @@ const toItem = (row: ItemRow): OutboxItem => ({
   sizeBytes: row.size_bytes,
 });
 
-export function createSqliteOutbox(db: Database): OutboxStore {
-  const expireLeases = db.prepare(
-    `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL
-     WHERE kind = ? AND state = 'in_flight' AND lease_expires_at <= ?`,
-  );
-  // Arrival order; an item waits while another update of the same person is in flight.
-  const candidates = db.prepare<[string, number, number], ItemRow>(
-    // INDEXED BY: walk the queue in id order and stop at LIMIT; the planner would otherwise pick the
-    // due-time index and sort the whole backlog on every claim.
-    `SELECT id, kind, payload_json, size_bytes, merge_key, attempts, created_at FROM outbox_items a INDEXED BY outbox_items_queue
-     WHERE kind = ? AND state = 'pending' AND available_at <= ?
-       AND (merge_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox_items b
-            WHERE b.kind = a.kind AND b.merge_key = a.merge_key AND b.state = 'in_flight'))
-     ORDER BY id LIMIT ?`,
-  );
-  // Whole sets in one statement each (ids as a JSON array): a 1,000-item batch is one UPDATE, not 1,000.
-  const lease = db.prepare(
-    `UPDATE outbox_items SET state = 'in_flight', lease_id = ?, lease_expires_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
-  );
-  const remove = db.prepare(
-    `DELETE FROM outbox_items WHERE lease_id = ? AND state = 'in_flight' AND id IN (SELECT value FROM json_each(?))`,
-  );
-  const leaseKind = db.prepare<[string], { kind: string }>(`SELECT kind FROM outbox_items WHERE lease_id = ? LIMIT 1`);
+/**
+ * Outcomes apply to the items of one scope: a claim's lease (state in_flight) or a bulk job
+ * (state verifying). A stale scope (the lease expired and the items were claimed again) changes nothing.
+ */
+function createSettler(db: Database, scope: 'lease' | 'job') {
+  const match = scope === 'lease' ? `lease_id = @scope AND state = 'in_flight'` : `job_id = @scope AND state = 'verifying'`;
+  const cleared = `lease_id = NULL, lease_expires_at = NULL, job_id = NULL`;
+  const remove = db.prepare(`DELETE FROM outbox_items WHERE ${match} AND id IN (SELECT value FROM json_each(@ids))`);
+  const kindOf = db.prepare<[{ scope: string }], { kind: string }>(`SELECT kind FROM outbox_items WHERE ${match} LIMIT 1`);
   const countDelivered = db.prepare(
     `INSERT INTO outbox_counters (kind, delivered, last_delivery_at) VALUES (?, ?, ?)
      ON CONFLICT (kind) DO UPDATE SET delivered = delivered + excluded.delivered, last_delivery_at = excluded.last_delivery_at`,
   );
   const retry = db.prepare(
-    `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL, available_at = ?,
-       attempts = attempts + ?, error_json = COALESCE(?, error_json)
-     WHERE id = ? AND lease_id = ? AND state = 'in_flight'`,
+    `UPDATE outbox_items SET state = 'pending', ${cleared}, available_at = @retryAt,
+       attempts = attempts + @count, error_json = COALESCE(@error, error_json)
+     WHERE id = @id AND ${match}`,
   );
-  const bury = db.prepare(
-    `UPDATE outbox_items SET state = 'dead', lease_id = NULL, lease_expires_at = NULL, dead_at = ?, error_json = ?
-     WHERE id = ? AND lease_id = ? AND state = 'in_flight'`,
+  const bury = db.prepare(`UPDATE outbox_items SET state = 'dead', ${cleared}, dead_at = @now, error_json = @error WHERE id = @id AND ${match}`);
+  const verify = db.prepare(
+    `UPDATE outbox_items SET state = 'verifying', lease_id = NULL, lease_expires_at = NULL, job_id = @jobId WHERE id = @id AND ${match}`,
+  );
+
+  return db.transaction((scopeId: string, outcomes: OutboxOutcome[], now: number) => {
+    let changed = 0;
+    const delivered: number[] = [];
+    // Read before any row leaves the scope: one scope holds one kind only.
+    const kind = kindOf.get({ scope: scopeId })?.kind;
+    for (const outcome of outcomes) {
+      const id = Number(outcome.id);
+      if (outcome.status === 'delivered') delivered.push(id);
+      else if (outcome.status === 'retry') {
+        const error = outcome.error ? JSON.stringify(outcome.error) : null;
+        changed += retry.run({ retryAt: outcome.retryAt.getTime(), count: outcome.countAttempt ? 1 : 0, error, id, scope: scopeId }).changes;
+      } else if (outcome.status === 'verifying') {
+        changed += verify.run({ jobId: outcome.jobId, id, scope: scopeId }).changes;
+      } else {
+        changed += bury.run({ now, error: JSON.stringify(outcome.error), id, scope: scopeId }).changes;
+      }
+    }
+    if (kind !== undefined && delivered.length > 0) {
+      const removed = remove.run({ scope: scopeId, ids: JSON.stringify(delivered) }).changes;
+      if (removed > 0) countDelivered.run(kind, removed, now);
+      changed += removed;
+    }
+    return changed;
+  });
+}
+
+export function createSqliteOutbox(db: Database): OutboxStore {
+  const expireLeases = db.prepare(
+    `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL
+     WHERE kind = ? AND state = 'in_flight' AND lease_expires_at <= ?`,
+  );
+  // Arrival order; an item waits while another update of the same person is in flight or verifying,
+  // and while the item it waits for (that person's profile, for consent) is unfinished.
+  const candidates = db.prepare<[string, number, number], ItemRow>(
+    // INDEXED BY: walk the queue in id order and stop at LIMIT; the planner would otherwise pick the
+    // due-time index and sort the whole backlog on every claim.
+    `SELECT ${ITEM_COLUMNS} FROM outbox_items a INDEXED BY outbox_items_queue
+     WHERE kind = ? AND state = 'pending' AND available_at <= ?
+       AND (merge_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox_items b
+            WHERE b.kind = a.kind AND b.merge_key = a.merge_key AND b.state IN ('in_flight', 'verifying')))
+       AND (wait_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox_items c
+            WHERE c.kind = a.wait_kind AND c.merge_key = a.wait_key AND c.state IN ('pending', 'in_flight', 'verifying')))
+     ORDER BY id LIMIT ?`,
+  );
+  // Whole sets in one statement each (ids as a JSON array): a 1,000-item batch is one UPDATE, not 1,000.
+  const lease = db.prepare(
+    `UPDATE outbox_items SET state = 'in_flight', lease_id = ?, lease_expires_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
   );
   const releaseLease = db.prepare(
     `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL, available_at = ?
@@ -66,6 +103,9 @@ export function createSqliteOutbox(db: Database): OutboxStore {
   );
   const releaseAll = db.prepare(
     `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL WHERE state = 'in_flight'`,
+  );
+  const verifying = db.prepare<[string], ItemRow & { job_id: string }>(
+    `SELECT ${ITEM_COLUMNS}, job_id FROM outbox_items WHERE kind = ? AND state = 'verifying' ORDER BY id`,
   );
 
   const claimTx = db.transaction((request: ClaimRequest) => {
@@ -83,30 +123,8 @@ export function createSqliteOutbox(db: Database): OutboxStore {
     if (items.length > 0) lease.run(leaseId, now + request.leaseMs, JSON.stringify(items.map((i) => Number(i.id))));
     return { leaseId, items };
   });
-
-  const settleTx = db.transaction((leaseId: string, outcomes: OutboxOutcome[], now: number) => {
-    let changed = 0;
-    const delivered: number[] = [];
-    for (const outcome of outcomes) {
-      const id = Number(outcome.id);
-      if (outcome.status === 'delivered') {
-        delivered.push(id);
-      } else if (outcome.status === 'retry') {
-        const error = outcome.error ? JSON.stringify(outcome.error) : null;
-        changed += retry.run(outcome.retryAt.getTime(), outcome.countAttempt ? 1 : 0, error, id, leaseId).changes;
-      } else {
-        changed += bury.run(now, JSON.stringify(outcome.error), id, leaseId).changes;
-      }
-    }
-    // A claim holds one kind only, so the lease names the kind of every delivered item.
-    const kind = delivered.length > 0 ? leaseKind.get(leaseId)?.kind : undefined;
-    if (kind !== undefined) {
-      const removed = remove.run(leaseId, JSON.stringify(delivered)).changes;
-      if (removed > 0) countDelivered.run(kind, removed, now);
-      changed += removed;
-    }
-    return changed;
-  });
+  const settleLease = createSettler(db, 'lease');
+  const settleJob = createSettler(db, 'job');
 
   return {
     enqueue: createSqliteEnqueue(db),
@@ -114,13 +132,25 @@ export function createSqliteOutbox(db: Database): OutboxStore {
       return claimTx(request);
     },
     async settle(leaseId, outcomes, now) {
-      return settleTx(leaseId, outcomes, now.getTime());
+      return settleLease(leaseId, outcomes, now.getTime());
     },
     async release(leaseId, now) {
       return releaseLease.run(now.getTime(), leaseId).changes;
     },
     async recoverLeases() {
       return releaseAll.run().changes;
+    },
+    async verifyingJobs(kind) {
+      const jobs = new Map<string, VerifyingJob>();
+      for (const row of verifying.all(kind)) {
+        const job = jobs.get(row.job_id) ?? { jobId: row.job_id, items: [] };
+        job.items.push(toItem(row));
+        jobs.set(row.job_id, job);
+      }
+      return [...jobs.values()];
+    },
+    async settleJob(jobId, outcomes, now) {
+      return settleJob(jobId, outcomes, now.getTime());
     },
     ...createSqliteOutboxAdmin(db),
   };

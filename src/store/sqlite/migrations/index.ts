@@ -3,6 +3,7 @@ import foundation from './001-foundation.js';
 import outbox from './002-outbox.js';
 import webhooks from './003-webhooks.js';
 import jobRuns from './004-job-runs.js';
+import outboxVerifying from './005-outbox-verifying.js';
 
 export interface Migration {
   /** Strictly increasing; never reuse or edit an applied version, add a new one. */
@@ -11,4 +12,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: Migration[] = [foundation, outbox, webhooks, jobRuns];
+export const migrations: Migration[] = [foundation, outbox, webhooks, jobRuns, outboxVerifying];
