@@ -67,6 +67,7 @@ export const envSchema = z
     KLAVIYO_RATE_SHARE: withDefault(z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1'), 1),
     KLAVIYO_WEBHOOK_SECRETS: optionalSecretList('KLAVIYO_WEBHOOK_SECRETS'),
     KLAVIYO_WEBHOOK_TOLERANCE_S: withDefault(z.coerce.number().int().positive(), 300),
+    KLAVIYO_CONSENT_LIST_ID: optional(z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'must be a Klaviyo list id')),
     MAVERA_API_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
     MAVERA_BASE_URL: withDefault(httpUrl, 'https://app.mavera.io/api/v1'),
     MAVERA_WORKSPACE_ID: optional(z.string().min(1)),
@@ -100,6 +101,8 @@ export interface Config {
     rateShare: number;
     webhookSecrets: string[];
     webhookToleranceS: number;
+    /** The list an opt-in joins when the item names none (so consent lands for people Klaviyo does not know yet). */
+    consentListId: string | undefined;
   };
   mavera: {
     apiKey: string | undefined;
@@ -146,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rateShare: e.KLAVIYO_RATE_SHARE,
       webhookSecrets: e.KLAVIYO_WEBHOOK_SECRETS,
       webhookToleranceS: e.KLAVIYO_WEBHOOK_TOLERANCE_S,
+      consentListId: e.KLAVIYO_CONSENT_LIST_ID,
     },
     mavera: {
       apiKey: e.MAVERA_API_KEY,

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     version,
     jobs: jobRunner,
     readiness: [klaviyoAuth.readiness, syncWorker.readiness],
-    sync: { onEnqueued: syncWorker.notify, workerState: syncWorker.state, limiterStats: klaviyo.limiters.stats },
+    sync: { onEnqueued: syncWorker.notify, workerState: syncWorker.state, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId },
     webhooks: {
       secrets: config.klaviyo.webhookSecrets,
       toleranceS: config.klaviyo.webhookToleranceS,

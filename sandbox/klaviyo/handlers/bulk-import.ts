@@ -14,6 +14,9 @@ import type { BulkImportJob, ImportError } from '../state/sandbox-data.js';
 export const MAX_PROFILES_PER_IMPORT = 10_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const E164 = /^\+[1-9]\d{1,14}$/;
+/** E.164-shaped but not a dialable number: a North American area code never starts with 0 or 1. */
+const IMPOSSIBLE_NANP = /^\+1[01]/;
+const validPhone = (phone: string) => E164.test(phone) && !IMPOSSIBLE_NANP.test(phone);
 const DAY_MS = 86_400_000;
 
 interface ImportDocument {
@@ -77,7 +80,7 @@ function importErrorOf(context: HandlerContext, attributes: Record<string, unkno
   const phone = attributes.phone_number;
   const base = { id: context.data.nextId('import-error'), code: 'invalid', originalPayload: attributes };
   if (typeof email === 'string' && !EMAIL.test(email)) return { ...base, title: 'Invalid email address', detail: 'Invalid email address.', pointer: `${pointer}/email` };
-  if (typeof phone === 'string' && !E164.test(phone)) return { ...base, title: 'Invalid phone number', detail: 'Invalid phone number format (Example of a valid format: +12345678901).', pointer: `${pointer}/phone_number` };
+  if (typeof phone === 'string' && !validPhone(phone)) return { ...base, title: 'Invalid phone number', detail: 'Invalid phone number format (Example of a valid format: +12345678901).', pointer: `${pointer}/phone_number` };
   if (!['email', 'phone_number', 'external_id', 'anonymous_id'].some((field) => typeof attributes[field] === 'string' && attributes[field] !== '')) {
     return { ...base, title: 'Missing identifier', detail: 'One of email, phone_number, external_id or anonymous_id is required.', pointer };
   }

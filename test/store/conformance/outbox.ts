@@ -177,5 +177,57 @@ export function outboxConformance(harness: StoreHarness): void {
       const summary = await s.outbox.readySummary('event', at(65_000), 1);
       expect(summary).toMatchObject({ ready: 1, oldestReadyAt: T0 });
     });
+
+    it('when a batch goes into a bulk job, then its items wait verifying (not claimable, not recovered, blocking their person) until the job settles them', async () => {
+      const s = await open();
+      await s.outbox.enqueue([profileEntry('email:a', { n: 1 }), profileEntry('email:b', { n: 2 })], T0);
+      const batch = await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 1_000, now: T0 });
+      const ids = batch.items.map((i) => i.id);
+      expect(await s.outbox.settle(batch.leaseId, ids.map((id) => ({ id, status: 'verifying', jobId: 'job-1' })), T0)).toBe(2);
+      expect((await s.outbox.stats(T0)).kinds.profile).toMatchObject({ pending: 0, in_flight: 0, verifying: 2, delivered: 0 });
+      expect(await s.outbox.recoverLeases(at(10_000))).toBe(0);
+      // A newer update of person a waits while a's previous one is still verifying.
+      await s.outbox.enqueue([profileEntry('email:a', { n: 3 })], at(1));
+      expect((await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 1_000, now: at(5_000) })).items).toEqual([]);
+      const jobs = await s.outbox.verifyingJobs('profile');
+      expect(jobs.map((j) => [j.jobId, j.items.map((i) => i.payload.n)])).toEqual([['job-1', [1, 2]]]);
+
+      const [first, second] = ids as [string, string];
+      expect(await s.outbox.settleJob('job-other', [{ id: first, status: 'delivered' }], at(2))).toBe(0);
+      const error = { reason: 'import_error' as const, detail: 'Invalid email address.' };
+      expect(await s.outbox.settleJob('job-1', [{ id: first, status: 'delivered' }, { id: second, status: 'dead', error }], at(2))).toBe(2);
+      expect((await s.outbox.stats(at(2))).kinds.profile).toMatchObject({ pending: 1, verifying: 0, delivered: 1, dead: 1 });
+      expect((await s.outbox.listDeadLetters({ limit: 10 })).items[0]?.error).toEqual(error);
+      expect((await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 1_000, now: at(3) })).items.map((i) => i.payload.n)).toEqual([3]);
+    });
+
+    it('when a verifying job is retried, then its items return to pending with the attempt counted', async () => {
+      const s = await open();
+      await s.outbox.enqueue([profileEntry('email:a', { n: 1 })], T0);
+      const batch = await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 1_000, now: T0 });
+      const id = batch.items[0]!.id;
+      await s.outbox.settle(batch.leaseId, [{ id, status: 'verifying', jobId: 'job-gone' }], T0);
+      await s.outbox.settleJob('job-gone', [{ id, status: 'retry', retryAt: at(100), countAttempt: true }], T0);
+      const again = await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 1_000, now: at(100) });
+      expect(again.items.map((i) => [i.id, i.attempts])).toEqual([[id, 1]]);
+    });
+
+    it('when an item waits for another kind’s item of its person, then it is claimable only once that one is delivered or dead', async () => {
+      const s = await open();
+      await s.outbox.enqueue(
+        [{ items: [{ kind: 'profile', mergeKey: 'email:a', payload: { p: 1 } }, { kind: 'consent', mergeKey: 'email:a:email', payload: { c: 1 }, waitFor: { kind: 'profile', mergeKey: 'email:a' } }] },
+        { items: [{ kind: 'consent', mergeKey: 'email:b:email', payload: { c: 2 }, waitFor: { kind: 'profile', mergeKey: 'email:b' } }] }],
+        T0,
+      );
+      const claimConsent = () => s.outbox.claim({ kind: 'consent', limit: 10, leaseMs: 1_000, now: T0 });
+      const free = await claimConsent();
+      expect(free.items.map((i) => i.payload.c)).toEqual([2]);
+      const profile = await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 1_000, now: T0 });
+      expect((await claimConsent()).items).toEqual([]);
+      await s.outbox.settle(profile.leaseId, [{ id: profile.items[0]!.id, status: 'verifying', jobId: 'j' }], T0);
+      expect((await claimConsent()).items).toEqual([]);
+      await s.outbox.settleJob('j', [{ id: profile.items[0]!.id, status: 'delivered' }], T0);
+      expect((await claimConsent()).items.map((i) => i.payload.c)).toEqual([1]);
+    });
   });
 }

@@ -34,8 +34,9 @@ const migration: Migration = {
                                      lease_id, lease_expires_at, created_at, dead_at, error_json)
         SELECT id, kind, state, payload_json, size_bytes, merge_key, attempts, available_at,
                lease_id, lease_expires_at, created_at, dead_at, error_json FROM outbox_items;
-      INSERT OR REPLACE INTO sqlite_sequence (name, seq)
-        SELECT 'outbox_items_next', seq FROM sqlite_sequence WHERE name = 'outbox_items';
+      -- sqlite_sequence has no key on name: replace the row the copy made, never add a second one.
+      DELETE FROM sqlite_sequence WHERE name = 'outbox_items_next';
+      INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_items_next', seq FROM sqlite_sequence WHERE name = 'outbox_items';
       DROP TABLE outbox_items;
       ALTER TABLE outbox_items_next RENAME TO outbox_items;
       CREATE INDEX outbox_items_queue ON outbox_items (kind, state, id);
