@@ -14,7 +14,7 @@ export const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 export interface KlaviyoWebhookOptions {
   /** KLAVIYO_WEBHOOK_SECRETS; empty → the route answers 503. */
   secrets: string[];
-  /** KLAVIYO_WEBHOOK_TOLERANCE_S, in seconds. */
+  /** KLAVIYO_WEBHOOK_TOLERANCE_S, in seconds: how far meta.timestamp may be from our clock, either way. */
   toleranceS: number;
   /** Largest accepted body, in bytes (default 10 MB). */
   bodyLimitBytes?: number;
@@ -50,14 +50,14 @@ export function registerKlaviyoWebhookRoute(app: Express, deps: KlaviyoWebhookRo
   deps.openapi.add({
     method: 'post',
     path: KLAVIYO_WEBHOOK_PATH,
-    summary: 'Klaviyo system webhook receiver (HMAC-SHA256 over the raw body and Klaviyo-Timestamp)',
+    summary: 'Klaviyo system webhook receiver (HMAC-SHA256 over the raw body and Klaviyo-Timestamp; freshness judged on meta.timestamp)',
     tags: ['webhooks'],
     security: 'klaviyo-signature',
     bodyContentType: 'application/json',
     responses: {
       200: { description: 'every item durably stored', schema: receivedSchema },
       400: { description: 'signature valid but the body is not JSON or not a delivery' },
-      401: { description: 'missing header, bad signature, stale timestamp or webhook id mismatch' },
+      401: { description: 'missing header, bad signature, meta.timestamp (else Klaviyo-Timestamp) outside the tolerance, or webhook id mismatch' },
       413: { description: 'body over the limit' },
       503: { description: 'no secret configured' },
     },
@@ -73,13 +73,16 @@ export function registerKlaviyoWebhookRoute(app: Express, deps: KlaviyoWebhookRo
   const countAndTranslate: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
     deps.metrics.webhookDeliveries.inc({ result: failureResult(error) });
     if (!(error instanceof WebhookVerificationError)) return next(error);
+    // Every 401 is counted by its stable reason, so a rise of e.g. meta_timestamp_too_old (late
+    // Klaviyo retries, a drifting clock) shows on a dashboard before anyone reads logs.
+    deps.metrics.webhookRefusals.inc({ reason: error.reason });
     next(
       new AppError({
         code: 'webhook_verification_failed',
         status: 401,
         title: 'Webhook verification failed',
         detail: error.message,
-        extensions: { reason: error.reason },
+        extensions: { reason: error.reason, ...(error.context.judged ? { judged: error.context.judged } : {}) },
       }),
     );
   };

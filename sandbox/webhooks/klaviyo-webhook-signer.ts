@@ -33,13 +33,25 @@ export function buildKlaviyoWebhookEvent(overrides: KlaviyoEventOverrides = {}) 
   };
 }
 
-export function buildKlaviyoDeliveryBody(options: { webhookId?: string; events?: unknown[]; accountId?: string } = {}) {
+/**
+ * How far ahead of the real send time live Klaviyo's Klaviyo-Timestamp header runs: about 5 hours
+ * (observed 2026-04 and 2026-09, docs/webhooks.md). The signer reproduces it by default so every
+ * test and demo exercises a receiver that must not judge freshness on the header.
+ */
+export const LIVE_KLAVIYO_HEADER_SKEW_MS = 5 * 60 * 60 * 1000;
+
+/** `2026-04-13T22:50:12.101000+00:00`: meta.timestamp as Klaviyo writes it (microseconds, `+00:00`). */
+export function formatKlaviyoMetaTimestamp(at: Date): string {
+  return `${at.toISOString().slice(0, 23)}000+00:00`;
+}
+
+export function buildKlaviyoDeliveryBody(options: { webhookId?: string; events?: unknown[]; accountId?: string; sentAt?: Date } = {}) {
   return {
     data: options.events ?? [buildKlaviyoWebhookEvent()],
     meta: {
       klaviyo_account_id: options.accountId ?? 'WBhXHN',
       klaviyo_webhook_id: options.webhookId ?? '01KP49WEBHOOK',
-      timestamp: new Date().toISOString(),
+      timestamp: formatKlaviyoMetaTimestamp(options.sentAt ?? new Date()),
     },
   };
 }
@@ -49,17 +61,35 @@ export interface SignedKlaviyoDelivery {
   headers: Record<string, string>;
 }
 
-/** A ready-to-POST delivery: the serialized body and the three Klaviyo headers. */
-export function signKlaviyoDelivery(options: {
+export interface SignKlaviyoDeliveryOptions {
   secret: string;
+  /** A string is sent (and signed) byte for byte; an object is serialized after meta.timestamp is set. */
   body: unknown;
   /** Defaults to meta.klaviyo_webhook_id of the body. */
   webhookId?: string;
-  /** When Klaviyo "sent" it; rendered as an HTTP-date like Klaviyo's. */
+  /** When Klaviyo really sent it (default now): written to meta.timestamp of an object body. */
   sentAt?: Date;
-}): SignedKlaviyoDelivery {
-  const body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  const timestamp = (options.sentAt ?? new Date()).toUTCString();
+  /**
+   * How far Klaviyo-Timestamp runs ahead of `sentAt`, in milliseconds. Default: live Klaviyo's
+   * 5 hours (LIVE_KLAVIYO_HEADER_SKEW_MS); 0 for a header that tells the true send time.
+   */
+  headerSkewMs?: number;
+  /**
+   * meta.timestamp of an object body: by default `sentAt` in Klaviyo's format; a string is written
+   * verbatim (e.g. not a date); null removes it (both to exercise the receiver's header fallback).
+   */
+  metaTimestamp?: string | null;
+}
+
+/**
+ * A ready-to-POST delivery, signed as live Klaviyo signs it: the serialized body, whose
+ * meta.timestamp is the true send time, and the three Klaviyo headers, whose Klaviyo-Timestamp is
+ * an HTTP-date about 5 hours ahead of it (see `headerSkewMs`).
+ */
+export function signKlaviyoDelivery(options: SignKlaviyoDeliveryOptions): SignedKlaviyoDelivery {
+  const sentAt = options.sentAt ?? new Date();
+  const body = typeof options.body === 'string' ? options.body : JSON.stringify(withMetaTimestamp(options.body, sentAt, options.metaTimestamp));
+  const timestamp = new Date(sentAt.getTime() + (options.headerSkewMs ?? LIVE_KLAVIYO_HEADER_SKEW_MS)).toUTCString();
   const webhookId =
     options.webhookId ?? (options.body as { meta?: { klaviyo_webhook_id?: string } } | undefined)?.meta?.klaviyo_webhook_id ?? '01KP49WEBHOOK';
   return {
@@ -71,4 +101,14 @@ export function signKlaviyoDelivery(options: {
       'klaviyo-webhook-id': webhookId,
     },
   };
+}
+
+/** A copy of `body` whose meta.timestamp says `sentAt` (or what the caller asked); other bodies unchanged. */
+function withMetaTimestamp(body: unknown, sentAt: Date, metaTimestamp: string | null | undefined): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const { meta, ...rest } = body as { meta?: unknown };
+  if (typeof meta !== 'object' || meta === null) return body;
+  const { timestamp: _previous, ...metaRest } = meta as Record<string, unknown>;
+  if (metaTimestamp === null) return { ...rest, meta: metaRest };
+  return { ...rest, meta: { ...metaRest, timestamp: metaTimestamp ?? formatKlaviyoMetaTimestamp(sentAt) } };
 }

@@ -20,7 +20,7 @@ export function successResult(received: number, duplicates: number): WebhookDeli
 /** Classifies a refused delivery; timestamp problems are `stale`, other header problems `bad_signature`. */
 export function failureResult(error: unknown): WebhookDeliveryResult {
   if (error instanceof WebhookVerificationError) {
-    return error.reason.startsWith('timestamp_') ? 'stale' : 'bad_signature';
+    return error.reason.includes('timestamp_') ? 'stale' : 'bad_signature';
   }
   const status = isAppError(error) ? error.status : (error as { status?: number } | null)?.status;
   if (status === 413) return 'too_large';

@@ -15,24 +15,23 @@ export const klaviyoDeliverySchema = z.object({
   meta: z.looseObject({
     klaviyo_account_id: z.string().optional(),
     klaviyo_webhook_id: z.string().min(1),
-    timestamp: z.string().optional(),
+    // Any value: a meta.timestamp that is not a date string makes freshness fall back to the
+    // header (verify-signature.ts); it must not turn a signed delivery into a 400.
+    timestamp: z.unknown().optional(),
   }),
 });
 
 export type KlaviyoDelivery = z.output<typeof klaviyoDeliverySchema>;
 
 /**
- * Reads the body of a delivery whose signature already holds: JSON and shape problems are 400s
- * (ValidationError); a body naming another webhook than its header is a forgery attempt, a 401.
+ * Reads the body of a delivery whose signature already holds (the verifier parsed its JSON once):
+ * JSON and shape problems are 400s (ValidationError); a body naming another webhook than its
+ * header is a forgery attempt, a 401. Topics are open-ended (`event:<integration>.<metric>` for
+ * every metric, custom ones included), so any non-empty topic is accepted and stored.
  */
-export function parseKlaviyoDelivery(rawBody: Buffer, verified: VerifiedKlaviyoRequest): KlaviyoDelivery {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    throw new ValidationError('The webhook body is not valid JSON.', [], { code: 'malformed_json' });
-  }
-  const delivery = parseOrThrow(klaviyoDeliverySchema, json, 'The webhook body');
+export function parseKlaviyoDelivery(verified: VerifiedKlaviyoRequest): KlaviyoDelivery {
+  if (verified.parsed === undefined) throw new ValidationError('The webhook body is not valid JSON.', [], { code: 'malformed_json' });
+  const delivery = parseOrThrow(klaviyoDeliverySchema, verified.parsed.json, 'The webhook body');
   if (delivery.meta.klaviyo_webhook_id !== verified.webhookId) throw new WebhookVerificationError('webhook_id_mismatch');
   return delivery;
 }

@@ -7,7 +7,7 @@ export interface KlaviyoWebhookReceiverDeps {
   inbox: InboxStore;
   /** Accepted signing secrets (rotation); empty means the receiver is not configured. */
   secrets: readonly string[];
-  /** Tolerance of Klaviyo-Timestamp, in seconds. */
+  /** Tolerance of the signed send time (meta.timestamp, else Klaviyo-Timestamp), in seconds, past and future. */
   toleranceS: number;
   clock: () => Date;
   /** Called after a delivery stored new events (wakes the dispatcher); must not throw. */
@@ -36,7 +36,7 @@ export function createKlaviyoWebhookReceiver(deps: KlaviyoWebhookReceiverDeps): 
     }
     const now = deps.clock();
     const verified = verifyKlaviyoSignature({ rawBody, headers, secrets: deps.secrets, toleranceS: deps.toleranceS, now });
-    const delivery = parseKlaviyoDelivery(rawBody, verified);
+    const delivery = parseKlaviyoDelivery(verified);
     const events = delivery.data.map((item) => ({ externalId: item.external_id, topic: item.topic, payload: item.payload }));
     const { stored, duplicates } =
       events.length === 0

@@ -2,7 +2,10 @@
 export {
   buildKlaviyoDeliveryBody,
   buildKlaviyoWebhookEvent,
+  formatKlaviyoMetaTimestamp,
+  LIVE_KLAVIYO_HEADER_SKEW_MS,
   signKlaviyoBody,
   signKlaviyoDelivery,
   type SignedKlaviyoDelivery,
+  type SignKlaviyoDeliveryOptions,
 } from '../../sandbox/webhooks/klaviyo-webhook-signer.js';
