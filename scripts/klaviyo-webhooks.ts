@@ -4,14 +4,24 @@ import { z } from 'zod';
 import { envSchema } from '../src/config.js';
 import { isAppError } from '../src/lib/errors.js';
 import { createKlaviyoService } from '../services/klaviyo/index.js';
-import { listKlaviyoWebhookTopics, listKlaviyoWebhooks, registerKlaviyoWebhook } from '../services/webhooks/klaviyo-registration.js';
+import {
+  KlaviyoWebhooksForbiddenError,
+  listKlaviyoWebhookTopics,
+  listKlaviyoWebhooks,
+  registerKlaviyoWebhook,
+} from '../services/webhooks/klaviyo-registration.js';
 
 const USAGE = `Usage: npm run klaviyo:webhooks -- <command> [options]
-  list                                  webhooks registered on the Klaviyo account
+  list                                  webhooks registered on the Klaviyo account (Klaviyo masks their URLs: https://host/*****)
   topics                                topic ids the account can subscribe to
   create --url https://host/webhooks/klaviyo --topics a,b [--name N] [--description D] [--secret-index I] [--force]
-                                        registers this service, signed with KLAVIYO_WEBHOOK_SECRETS[I] (default 0)
-Reads KLAVIYO_API_KEY, KLAVIYO_BASE_URL, KLAVIYO_REVISION, KLAVIYO_WEBHOOK_SECRETS from the environment or .env.`;
+                                        registers this service, signed with KLAVIYO_WEBHOOK_SECRETS[I] (default 0);
+                                        a re-run finds the existing webhook (same host, and same name or topics) and creates nothing
+Reads KLAVIYO_API_KEY, KLAVIYO_BASE_URL, KLAVIYO_REVISION, KLAVIYO_WEBHOOK_SECRETS from the environment or .env.
+The webhooks API needs an OAuth app's token or an account with Advanced KDP: a private key gets 403 (exit code 77).`;
+
+/** EX_NOPERM: Klaviyo refused the webhooks API to this credential. */
+const EXIT_FORBIDDEN = 77;
 
 /** Only the variables this command needs, validated with the service's own schema. */
 const scriptEnv = z.object({
@@ -59,11 +69,16 @@ export async function runKlaviyoWebhooksCli(argv: string[], env: Record<string, 
         return 78;
       }
       const topics = (values.topics ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
-      const created = await registerKlaviyoWebhook(klaviyo.webhooks, { url: values.url ?? '', topics, secret, name: values.name, description: values.description, force: values.force });
-      out(JSON.stringify(created));
+      const { webhook, created } = await registerKlaviyoWebhook(klaviyo.webhooks, { url: values.url ?? '', topics, secret, name: values.name, description: values.description, force: values.force });
+      out(JSON.stringify({ ...webhook, created }));
+      if (!created) out(`Webhook ${webhook.id} (${webhook.name}, ${webhook.endpoint_url}) already delivers these topics to this URL: nothing created (pass --force to create another).`);
     }
     return 0;
   } catch (error) {
+    if (error instanceof KlaviyoWebhooksForbiddenError) {
+      out(error.message);
+      return EXIT_FORBIDDEN;
+    }
     const fieldErrors = isAppError(error) && error.errors ? error.errors.map((f) => ` ${f.path}: ${f.message}`).join(';') : '';
     out(`${error instanceof Error ? error.message : String(error)}${fieldErrors}`);
     return 1;

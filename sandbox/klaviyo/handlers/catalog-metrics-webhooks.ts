@@ -1,5 +1,6 @@
 /** Catalog items (≤ 100 per page), metrics, webhooks (list, create) and webhook topics. */
-import { invalidBody } from '../klaviyo-errors.js';
+import { randomUUID } from 'node:crypto';
+import { invalidBody, KlaviyoHttpError } from '../klaviyo-errors.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
 import { iso, resource } from '../http/context.js';
 import { matchesAll, queryFilter } from '../http/filter.js';
@@ -49,6 +50,35 @@ export function getMetrics(context: HandlerContext): HandlerResult {
   return { status: 200, body: { data, links } };
 }
 
+/**
+ * Live Klaviyo answered 403 "You must have Advanced KDP enabled" to a private API key on every
+ * webhooks and webhook-topics method (an OAuth app's token worked). The sandbox only knows private
+ * keys, so the webhooks API answers only when the account is modelled with Advanced KDP.
+ */
+function requireAdvancedKdp(context: HandlerContext): void {
+  if (context.live.advancedKdp) return;
+  throw new KlaviyoHttpError(403, [
+    {
+      id: randomUUID(),
+      status: 403,
+      code: 'permission_denied',
+      title: 'You do not have permission to perform this action.',
+      detail: 'You must have Advanced KDP enabled',
+      links: {},
+      meta: {},
+    },
+  ]);
+}
+
+/** `https://host/*****`: live Klaviyo shows only the origin of a webhook's endpoint URL. */
+function maskedEndpointUrl(endpointUrl: string): string {
+  try {
+    return `${new URL(endpointUrl).origin}/*****`;
+  } catch {
+    return '*****';
+  }
+}
+
 function webhookResource(context: HandlerContext, webhook: HandlerContext['data']['webhooks'][number]) {
   return resource(
     context,
@@ -57,7 +87,7 @@ function webhookResource(context: HandlerContext, webhook: HandlerContext['data'
     {
       name: webhook.name,
       description: webhook.description,
-      endpoint_url: webhook.endpointUrl.length > 60 ? `${webhook.endpointUrl.slice(0, 57)}...` : webhook.endpointUrl,
+      endpoint_url: maskedEndpointUrl(webhook.endpointUrl),
       enabled: true,
       created_at: iso(webhook.createdMs),
       updated_at: iso(webhook.createdMs),
@@ -68,6 +98,7 @@ function webhookResource(context: HandlerContext, webhook: HandlerContext['data'
 }
 
 export function getWebhooks(context: HandlerContext): HandlerResult {
+  requireAdvancedKdp(context);
   return { status: 200, body: { data: context.data.webhooks.map((webhook) => webhookResource(context, webhook)), links: { self: `${context.baseUrl}/api/webhooks/` } } };
 }
 
@@ -79,6 +110,7 @@ interface WebhookDocument {
 }
 
 export function createWebhook(context: HandlerContext): HandlerResult {
+  requireAdvancedKdp(context);
   const { attributes, relationships } = (context.body as WebhookDocument).data;
   if (!/^https:\/\//.test(attributes.endpoint_url)) {
     throw invalidBody([{ pointer: '/data/attributes/endpoint_url', detail: 'endpoint_url must be an https URL.' }]);
@@ -101,6 +133,7 @@ export function createWebhook(context: HandlerContext): HandlerResult {
 }
 
 export function getWebhookTopics(context: HandlerContext): HandlerResult {
+  requireAdvancedKdp(context);
   const data = webhookTopicIds().map((id) => ({ type: 'webhook-topic', id, links: { self: `${context.baseUrl}/api/webhook-topics/${encodeURIComponent(id)}/` } }));
   return { status: 200, body: { data, links: { self: `${context.baseUrl}/api/webhook-topics/` } } };
 }

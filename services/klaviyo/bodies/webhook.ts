@@ -3,7 +3,7 @@ import { compact } from './compact.js';
 export interface KlaviyoWebhookInput {
   name: string;
   description?: string;
-  /** Must be https. */
+  /** Must be https. Klaviyo never shows it back whole: answers mask it as `https://host/*****`. */
   endpoint_url: string;
   /** The HMAC key Klaviyo signs deliveries with. */
   secret_key: string;

@@ -4,10 +4,14 @@ import type { CallOptions, JsonApiDocument } from '../json-api.js';
 import { paginate } from '../paginate.js';
 import type { Webhook, WebhookTopic } from '../resources.js';
 
-/** Webhook management (XS: 1/s, 15/m). Creating is not idempotent: a repeat makes a second webhook. */
+/**
+ * Webhook management (XS: 1/s, 15/m). Creating is not idempotent: a repeat makes a second webhook.
+ * Live Klaviyo answers every method here with 403 "You must have Advanced KDP enabled" to a private
+ * key (an OAuth app's token works): services/webhooks/klaviyo-registration.ts explains that 403.
+ */
 export function createWebhookEndpoints(client: KlaviyoClient) {
   return {
-    /** GET /api/webhooks. */
+    /** GET /api/webhooks. Each `endpoint_url` comes back masked (`https://host/*****`). */
     list(options: CallOptions = {}): AsyncGenerator<Webhook, void, undefined> {
       return paginate<Webhook>(client, {
         limitClass: 'get_webhooks',
@@ -17,7 +21,7 @@ export function createWebhookEndpoints(client: KlaviyoClient) {
       });
     },
 
-    /** POST /api/webhooks. */
+    /** POST /api/webhooks. The answer masks `endpoint_url` as the list does. */
     async create(input: KlaviyoWebhookInput, options: CallOptions = {}): Promise<Webhook> {
       const { body } = await client.request<JsonApiDocument<Webhook>>({
         limitClass: 'create_webhook',
