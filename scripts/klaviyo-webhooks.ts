@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { envSchema } from '../src/config.js';
 import { isAppError } from '../src/lib/errors.js';
-import { createKlaviyoService } from '../services/klaviyo/index.js';
+import { createKlaviyoService, type KlaviyoServiceOptions } from '../services/klaviyo/index.js';
 import {
   KlaviyoWebhooksForbiddenError,
   listKlaviyoWebhookTopics,
@@ -31,7 +31,15 @@ const scriptEnv = z.object({
   KLAVIYO_WEBHOOK_SECRETS: envSchema.shape.KLAVIYO_WEBHOOK_SECRETS,
 });
 
-export async function runKlaviyoWebhooksCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
+/** Time for the client's rate limiter (STYLE 8): tests pass a fake clock shared with the sandbox; the CLI uses real time. */
+export type KlaviyoWebhooksCliTime = Pick<KlaviyoServiceOptions, 'clock' | 'sleep'>;
+
+export async function runKlaviyoWebhooksCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (line: string) => void,
+  time: KlaviyoWebhooksCliTime = {},
+): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -56,7 +64,7 @@ export async function runKlaviyoWebhooksCli(argv: string[], env: Record<string, 
     return 78;
   }
   const e = parsed.data;
-  const klaviyo = createKlaviyoService({ apiKey: e.KLAVIYO_API_KEY, baseUrl: e.KLAVIYO_BASE_URL.replace(/\/+$/, ''), revision: e.KLAVIYO_REVISION });
+  const klaviyo = createKlaviyoService({ apiKey: e.KLAVIYO_API_KEY, baseUrl: e.KLAVIYO_BASE_URL.replace(/\/+$/, ''), revision: e.KLAVIYO_REVISION, ...time });
   try {
     if (command === 'list') {
       for (const hook of await listKlaviyoWebhooks(klaviyo.webhooks)) out(JSON.stringify(hook));

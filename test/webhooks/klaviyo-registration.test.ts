@@ -9,6 +9,23 @@ const SECRET = 'klaviyo-webhook-secret-000001';
 const URL_OK = 'https://bridge.example.com/webhooks/klaviyo';
 const TOPICS = 'event:klaviyo.sent_sms,event:klaviyo.opened_email';
 
+/**
+ * One fake clock for the sandbox's rate windows and the client's limiter: the webhooks API allows
+ * 1 request/s, and the limiter's waits advance this clock instead of sleeping (STYLE 8).
+ */
+function fakeTime() {
+  let nowMs = Date.parse('2026-04-13T22:50:12Z');
+  return {
+    now: () => nowMs,
+    cli: {
+      clock: { now: () => nowMs },
+      sleep: async (ms: number) => {
+        nowMs += ms;
+      },
+    },
+  };
+}
+
 describe('npm run klaviyo:webhooks against the Klaviyo sandbox (an account with Advanced KDP)', () => {
   let sandbox: KlaviyoSandbox | undefined;
   afterEach(async () => {
@@ -16,11 +33,12 @@ describe('npm run klaviyo:webhooks against the Klaviyo sandbox (an account with 
     sandbox = undefined;
   });
 
+  const time = fakeTime();
   async function cli(...argv: string[]) {
-    sandbox ??= await startKlaviyoSandbox({ apiKey: API_KEY, seed: 5, scale: { profiles: 10, orders: 5 }, live: { advancedKdp: true } });
+    sandbox ??= await startKlaviyoSandbox({ apiKey: API_KEY, seed: 5, scale: { profiles: 10, orders: 5 }, live: { advancedKdp: true }, now: time.now });
     const lines: string[] = [];
     const env = { KLAVIYO_API_KEY: API_KEY, KLAVIYO_BASE_URL: sandbox.url, KLAVIYO_WEBHOOK_SECRETS: `${SECRET},second-secret-xxxxxxxxxx` };
-    const code = await runKlaviyoWebhooksCli(argv, env, (l) => lines.push(l));
+    const code = await runKlaviyoWebhooksCli(argv, env, (l) => lines.push(l), time.cli);
     return { code, lines };
   }
 
@@ -91,8 +109,9 @@ describe('the webhooks API with a private key on an account without Advanced KDP
     sandbox = undefined;
   });
 
+  const time = fakeTime();
   const start = async () => {
-    sandbox = await startKlaviyoSandbox({ apiKey: API_KEY, seed: 5, scale: { profiles: 10, orders: 5 } });
+    sandbox = await startKlaviyoSandbox({ apiKey: API_KEY, seed: 5, scale: { profiles: 10, orders: 5 }, now: time.now });
     return sandbox;
   };
 
@@ -100,7 +119,7 @@ describe('the webhooks API with a private key on an account without Advanced KDP
     const { url } = await start();
     const lines: string[] = [];
     const env = { KLAVIYO_API_KEY: API_KEY, KLAVIYO_BASE_URL: url, KLAVIYO_WEBHOOK_SECRETS: SECRET };
-    expect(await runKlaviyoWebhooksCli(argv, env, (l) => lines.push(l))).toBe(77);
+    expect(await runKlaviyoWebhooksCli(argv, env, (l) => lines.push(l), time.cli)).toBe(77);
     expect(lines.join('\n')).toContain('the webhooks API needs an OAuth app’s token or an account with Advanced KDP; a private key gets 403');
     expect(lines.join('\n')).toContain('You must have Advanced KDP enabled');
     expect(lines.join('\n')).not.toContain(API_KEY);
@@ -109,7 +128,7 @@ describe('the webhooks API with a private key on an account without Advanced KDP
 
   it('when the registration service meets the 403, then it throws the typed error with Klaviyo’s detail', async () => {
     const { url } = await start();
-    const klaviyo = createKlaviyoService({ apiKey: API_KEY, baseUrl: url, revision: '2026-07-15' });
+    const klaviyo = createKlaviyoService({ apiKey: API_KEY, baseUrl: url, revision: '2026-07-15', ...time.cli });
     await expect(listKlaviyoWebhooks(klaviyo.webhooks)).rejects.toBeInstanceOf(KlaviyoWebhooksForbiddenError);
     await expect(registerKlaviyoWebhook(klaviyo.webhooks, { url: URL_OK, topics: ['event:klaviyo.sent_sms'], secret: SECRET })).rejects.toMatchObject({
       status: 403,

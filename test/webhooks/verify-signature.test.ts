@@ -80,9 +80,9 @@ describe('verifyKlaviyoSignature: freshness on the signed meta.timestamp', () =>
   });
 
   it.each([
-    ['6 minutes old', minutes(6), 'meta_timestamp_too_old'],
-    ['6 minutes ahead', -minutes(6), 'meta_timestamp_too_new'],
-  ])('when meta.timestamp is %s (a replay) and the header is whatever Klaviyo sent, then it is refused with %s', (_label, ageMs, reason) => {
+    ['6 minutes old', 'meta_timestamp_too_old', minutes(6)],
+    ['6 minutes ahead', 'meta_timestamp_too_new', -minutes(6)],
+  ])('when meta.timestamp is %s (a replay) and the header is whatever Klaviyo sent, then it is refused with %s', (_label, reason, ageMs) => {
     const now = new Date(LIVE_SENT.getTime() + ageMs);
     expect(reasonOf(() => verifyKlaviyoSignature(build({ body: bodyWithMeta(LIVE_META), timestamp: LIVE_HEADER, now })))).toBe(reason);
   });
