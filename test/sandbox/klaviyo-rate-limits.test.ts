@@ -75,7 +75,7 @@ describe('Klaviyo sandbox: rate limits', () => {
 
   it('when speedUp is 10, then windows last a tenth and Retry-After stays in Klaviyo seconds', async () => {
     const clock = manualClock();
-    const sandbox = await startSandbox({ now: clock.now, speedUp: 10 });
+    const sandbox = await startSandbox({ now: clock.now, speedUp: 10, live: { advancedKdp: true } });
     expect((await klaviyo(sandbox, 'GET', '/api/webhooks')).status).toBe(200);
     const throttled = await klaviyo(sandbox, 'GET', '/api/webhooks');
     expect(throttled.status).toBe(429);

@@ -90,7 +90,7 @@ describe('Klaviyo sandbox: auth, revision and body validation', () => {
 
   it('when a webhook is created with a description and an https endpoint, then 201; with http, then 400 on endpoint_url', async () => {
     const clock = manualClock();
-    const sandbox = await startSandbox({ now: clock.now });
+    const sandbox = await startSandbox({ now: clock.now, live: { advancedKdp: true } });
     const webhook = (endpoint: string) => ({
       data: {
         type: 'webhook',
