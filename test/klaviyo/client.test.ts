@@ -141,9 +141,14 @@ describe('createKlaviyoClient: retries', () => {
 
 describe('createKlaviyoClient: timeouts and cancellation', () => {
   it('when Klaviyo does not answer in time, then the attempt times out and is retried', async () => {
-    const { sent, call } = setup([{ hang: true }, ok()], { timeoutMs: 20 });
-    await expect(call()).resolves.toMatchObject({ status: 200 });
-    expect(sent).toHaveLength(2);
+    const { sent, call, time } = setup([{ hang: true }, ok()], { timeoutMs: 20 });
+    const pending = call();
+    // The attempt's timeout runs on real time (20 ms); the backoff before the retry runs on the fake clock.
+    await vi.waitFor(async () => {
+      await time.advance(1_000);
+      expect(sent).toHaveLength(2);
+    });
+    await expect(pending).resolves.toMatchObject({ status: 200 });
   });
 
   it('when the caller aborts mid-request, then the call rejects with the caller reason and is not retried', async () => {
