@@ -55,7 +55,7 @@ export interface SandboxLiveBehaviour {
    * milliseconds (divided by `speedUp` in real time). Live: seconds to minutes. Default 2 000.
    */
   profileImportJobMs: number;
-  /** Revisions Klaviyo has retired: requests carrying one answer 410 Gone (live default: none). */
+  /** Revisions Klaviyo has retired (live default: none). Not served yet: the 410 answer is open work (docs/live-klaviyo.md). */
   retiredRevisions: readonly string[];
 }
 
