@@ -15,10 +15,51 @@ describe('Klaviyo sandbox: seeded data agrees with its truth', () => {
   it('when profiles with predictive analytics are paged, then their count and predicted CLVs match the truth', async () => {
     const sandbox = await startSandbox({ scale: { profiles: 400 } });
     const profiles = await allPages(sandbox, '/api/profiles?page[size]=100&additional-fields[profile]=predictive_analytics');
-    const clv = profiles.filter((p) => p.attributes.predictive_analytics).map((p) => p.attributes.predictive_analytics.predicted_clv);
+    const clv = profiles.filter((p) => p.attributes.predictive_analytics.predicted_clv !== null).map((p) => p.attributes.predictive_analytics.predicted_clv);
     expect(clv.length).toBe(sandbox.truth.predictions.withPredictions);
     expect(clv).toEqual(sandbox.truth.predictions.predictedClv);
     expect(clv.length).toBeGreaterThan(100);
+  });
+
+  it('when a profile without predictions is read with predictive_analytics, then it carries the ten live fields, all null', async () => {
+    const sandbox = await startSandbox({ scale: { profiles: 200 } });
+    const profiles = await allPages(sandbox, '/api/profiles?page[size]=100&additional-fields[profile]=predictive_analytics');
+    const without = profiles.filter((p) => p.attributes.predictive_analytics?.predicted_clv === null);
+    expect(without.length).toBe(sandbox.truth.predictions.profiles - sandbox.truth.predictions.withPredictions);
+    expect(without.length).toBeGreaterThan(0);
+    const fields = [
+      'historic_clv', 'predicted_clv', 'total_clv', 'historic_number_of_orders', 'predicted_number_of_orders',
+      'average_days_between_orders', 'average_order_value', 'churn_probability', 'expected_date_of_next_order', 'ranked_channel_affinity',
+    ];
+    for (const profile of without) expect(profile.attributes.predictive_analytics).toEqual(Object.fromEntries(fields.map((f) => [f, null])));
+    const withPredictions = profiles.find((p) => p.attributes.predictive_analytics.predicted_clv !== null);
+    expect(Object.keys(withPredictions!.attributes.predictive_analytics).sort()).toEqual([...fields].sort());
+  });
+
+  it('when flow messages and campaigns are read, then their enumerations have the live casing', async () => {
+    const clock = manualClock();
+    const sandbox = await startSandbox({ now: clock.now });
+    const tick = () => clock.advance(1000);
+    const channels = new Set<string>();
+    for (const message of sandbox.data.account.flows.messages) {
+      const answer = await klaviyo(sandbox, 'GET', `/api/flow-actions/${message.actionId}/flow-messages`);
+      tick();
+      for (const m of answer.body.data) channels.add(m.attributes.channel);
+    }
+    expect([...channels].sort()).toEqual(['Email', 'SMS']);
+    const campaigns = await allPages(sandbox, `/api/campaigns?filter=${encodeURIComponent("equals(messages.channel,'email')")}`);
+    expect(new Set(campaigns.map((c) => c.attributes.status))).toEqual(new Set(['Sent', 'Draft']));
+    const messages = await klaviyo(sandbox, 'GET', `/api/campaigns/${campaigns[0]!.id}/campaign-messages`);
+    expect(messages.body.data[0].attributes.definition.channel).toBe('email');
+  });
+
+  it('when segments are listed, then the seeded processing segment says is_processing: true and the others false', async () => {
+    const sandbox = await startSandbox();
+    const segments = await allPages(sandbox, '/api/segments');
+    const processing = segments.filter((s) => s.attributes.is_processing === true).map((s) => s.id);
+    expect(processing).toEqual(sandbox.truth.segments.sizes.filter((s) => s.isProcessing).map((s) => s.id));
+    expect(processing).toHaveLength(1);
+    expect(segments.filter((s) => s.attributes.is_processing === false)).toHaveLength(segments.length - 1);
   });
 
   it('when segment members are paged, then sizes, profile_count and pairwise intersections match the truth', async () => {

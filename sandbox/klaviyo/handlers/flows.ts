@@ -50,6 +50,13 @@ export function getFlowActions(context: HandlerContext): HandlerResult {
   return { status: 200, body: { data: page.map((action) => actionResource(context, action, flow)), links } };
 }
 
+/**
+ * Live Klaviyo capitalises a flow message's channel ("Email"; SMS as "SMS") while a campaign
+ * message's `definition.channel` is lowercase (klaviyo/LIVE-BEHAVIOUR.md): served as live does, so
+ * a client comparing with the document's lowercase examples fails here as it would live.
+ */
+export const LIVE_FLOW_MESSAGE_CHANNEL: Record<SeededFlowMessage['channel'], string> = { email: 'Email', sms: 'SMS' };
+
 function messageResource(context: HandlerContext, message: SeededFlowMessage) {
   const definition =
     message.channel === 'email'
@@ -59,7 +66,7 @@ function messageResource(context: HandlerContext, message: SeededFlowMessage) {
     context,
     'flow-message',
     message.id,
-    { channel: message.channel, created: null, updated: null, definition },
+    { channel: LIVE_FLOW_MESSAGE_CHANNEL[message.channel], created: null, updated: null, definition },
     `/api/flow-messages/${message.id}/`,
     {
       'flow-action': { data: { type: 'flow-action', id: message.actionId } },

@@ -3,6 +3,7 @@ import { notFound } from '../klaviyo-errors.js';
 import { queryList } from '../limit-classes.js';
 import type { HandlerContext } from '../http/context.js';
 import { resource } from '../http/context.js';
+import { withoutPredictions } from '../seed/profiles.js';
 
 function consentBlock(consent: string, timestamp: string | null, canReceive: boolean) {
   return {
@@ -50,7 +51,9 @@ export function profileResource(context: HandlerContext, index: number, extra: R
   const rendered: Record<string, unknown> = { ...attributes, ...extra };
   if (additional.includes('subscriptions')) rendered.subscriptions = subscriptionsOf(context, index);
   if (additional.includes('predictive_analytics')) {
-    rendered.predictive_analytics = context.data.profiles.isSeeded(index) ? context.account.profiles.predictiveAnalytics(index) : null;
+    const predictions = context.data.profiles.isSeeded(index) ? context.account.profiles.predictiveAnalytics(index) : null;
+    // Live: a profile without predictions still gets the object, with all ten fields null.
+    rendered.predictive_analytics = predictions ?? withoutPredictions();
   }
   const related = (name: string) => ({
     links: {

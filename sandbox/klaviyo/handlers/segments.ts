@@ -19,7 +19,7 @@ function segmentResource(context: HandlerContext, segment: SeededSegment, extra:
       created: iso(segment.createdMs),
       updated: iso(segment.createdMs),
       is_active: true,
-      is_processing: false,
+      is_processing: segment.isProcessing,
       is_starred: false,
       ...extra,
     },

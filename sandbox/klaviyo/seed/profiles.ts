@@ -33,7 +33,26 @@ export interface PredictiveAnalytics {
   average_order_value: number;
   churn_probability: number;
   expected_date_of_next_order: string | null;
+  ranked_channel_affinity: string[] | null;
 }
+
+/** A profile without predictions, as live Klaviyo renders it: the ten fields, every one null (not a missing or null object). */
+export function withoutPredictions(): { [K in keyof PredictiveAnalytics]: null } {
+  return {
+    historic_clv: null,
+    predicted_clv: null,
+    total_clv: null,
+    historic_number_of_orders: null,
+    predicted_number_of_orders: null,
+    average_days_between_orders: null,
+    average_order_value: null,
+    churn_probability: null,
+    expected_date_of_next_order: null,
+    ranked_channel_affinity: null,
+  };
+}
+
+const CHANNEL_RANKINGS: readonly string[][] = [['email', 'sms', 'push'], ['sms', 'email', 'push'], ['email', 'push', 'sms']];
 
 export type ProfileAttributes = Record<string, unknown> & {
   email: string | null;
@@ -119,6 +138,7 @@ export class SeededProfiles {
       average_order_value: aov,
       churn_probability: round2(this.unit('pa-churn', index)),
       expected_date_of_next_order: daysBetween === null ? null : new Date(this.anchorMs + daysBetween * DAY_MS).toISOString(),
+      ranked_channel_affinity: [...pickBy(CHANNEL_RANKINGS, this.unit('pa-channel', index))],
     };
   }
 

@@ -2,7 +2,7 @@
  * Seeded segments. Membership is a pure function of (segment, profile index), so a segment of a
  * 200,000-profile account is paged without materialising it. Three near-identical pairs are planted
  * (the copy keeps ~96% of the original's members and adds ~0.3% others): the redundancy clusters the
- * segment-overlap job should find.
+ * segment-overlap job should find. The last segment is still processing (`is_processing: true`).
  */
 import { shortId } from '../ids.js';
 import { Prng, unitAt } from '../prng.js';
@@ -15,6 +15,12 @@ export interface SeededSegment {
   /** Index of the segment this one nearly duplicates, if any. */
   copyOf: number | null;
   createdMs: number;
+  /**
+   * Klaviyo is still computing the membership (`is_processing: true`). Live, sizes read then are
+   * partial (klaviyo/LIVE-BEHAVIOUR.md "Reads"). Seeded: the last segment, always, so tests can
+   * find it; its members are served as they are, the flag is what a client must heed.
+   */
+  isProcessing: boolean;
 }
 
 const BASE_NAMES = ['VIP Customers', 'Engaged (30 days)', 'Repeat Buyers', 'Newsletter Readers', 'High Churn Risk', 'Recent Signups', 'SMS Engaged', 'Big Spenders', 'Lapsed Customers', 'Gift Buyers', 'Sale Hunters', 'Local Shoppers'];
@@ -36,6 +42,7 @@ export function generateSegments(seed: number, count: number, anchorMs: number):
       share: isCopy ? 0 : random.between(0.05, 0.35),
       copyOf: isCopy ? i - 1 : null,
       createdMs: anchorMs - random.int(30, 600) * DAY_MS,
+      isProcessing: i === total - 1,
     });
   }
   return segments;

@@ -13,6 +13,8 @@ export interface SegmentTruth {
   id: string;
   name: string;
   size: number;
+  /** Served with `is_processing: true`: a client must report its size as partial. */
+  isProcessing: boolean;
 }
 
 export interface SegmentPairTruth {
@@ -120,7 +122,7 @@ export class SandboxTruth {
         });
       }
     }
-    const sizesOut = segments.segments.map((segment, i) => ({ id: segment.id, name: segment.name, size: sizes[i] ?? 0 }));
+    const sizesOut = segments.segments.map((segment, i) => ({ id: segment.id, name: segment.name, size: sizes[i] ?? 0, isProcessing: segment.isProcessing }));
     return { sizes: sizesOut, pairs };
   });
 
