@@ -42,6 +42,8 @@ export interface MaveraSandbox {
   setCreditsRemaining(remaining: number): void;
   /** Custom personas created so far. */
   customPersonas(): SandboxPersona[];
+  /** Every persona `GET /personas` lists: Mavera's read-only base personas, then the custom ones. */
+  personas(): SandboxPersona[];
   /** Most concurrent HTTP calls seen per endpoint (rejected ones included). */
   peakInFlight(endpoint: SandboxEndpoint): number;
   /** Most focus groups generating at once, as the client tried to have them (rejected ones included). */
@@ -95,6 +97,7 @@ export async function startMaveraSandbox(options: MaveraSandboxOptions): Promise
       state.creditsRemaining = remaining;
     },
     customPersonas: () => state.personas.filter((p) => p.is_custom),
+    personas: () => [...state.personas],
     peakInFlight: (endpoint) => state.peakInFlight.get(endpoint) ?? 0,
     peakActiveFocusGroups: () => state.peakActiveFocusGroups,
     concurrencyRejections: () => state.concurrencyRejections,

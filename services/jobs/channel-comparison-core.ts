@@ -1,4 +1,5 @@
 import type { CampaignSummary, ValuesReportRow } from './klaviyo-reads.js';
+import { sameEnum } from './same-enum.js';
 
 /**
  * The pure core of sms-vs-email: per-channel totals from campaign report rows (counts summed, rates
@@ -29,7 +30,7 @@ const ratio = (n: number, d: number) => (d === 0 ? 0 : Math.round((n / d) * 1e6)
 export function statsByCampaign(rows: readonly ValuesReportRow[], channel: string): Map<string, CampaignStats> {
   const byCampaign = new Map<string, CampaignStats>();
   for (const row of rows) {
-    if ((row.groupings.send_channel ?? channel) !== channel || !row.groupings.campaign_id) continue;
+    if (!sameEnum(row.groupings.send_channel ?? channel, channel) || !row.groupings.campaign_id) continue;
     const id = row.groupings.campaign_id;
     const entry = byCampaign.get(id) ?? { campaign_id: id, ...zeroCounts() };
     for (const s of CAMPAIGN_COUNT_STATISTICS) entry[s] += row.statistics[s] ?? 0;

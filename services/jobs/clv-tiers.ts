@@ -1,4 +1,5 @@
 import type { PredictiveProfile } from './klaviyo-reads.js';
+import { enumKey } from './same-enum.js';
 
 /**
  * The pure core of persona-enrichment: profiles stream in page by page and are kept as a few typed
@@ -58,6 +59,8 @@ export function createClvTierAggregator() {
     add(page: readonly PredictiveProfile[]): void {
       for (const p of page) {
         scanned += 1;
+        // Live Klaviyo answers a profile without predictions with ten fields all null, not a missing
+        // object: such a profile has no predicted CLV and must not become a CLV-0 member of a tier.
         if (p.predicted_clv === null || !Number.isFinite(p.predicted_clv)) continue;
         columns.clv.push(p.predicted_clv);
         columns.churn.push(num(p.churn_probability));
@@ -65,7 +68,7 @@ export function createClvTierAggregator() {
         columns.orders.push(num(p.historic_number_of_orders));
         columns.days.push(num(p.average_days_between_orders));
         const top = p.ranked_channel_affinity?.[0];
-        const code = CHANNEL_CODES.indexOf((top ?? 'none') as (typeof CHANNEL_CODES)[number]);
+        const code = CHANNEL_CODES.indexOf((top === undefined ? 'none' : enumKey(top)) as (typeof CHANNEL_CODES)[number]);
         columns.channel.push(code < 0 ? 0 : code);
       }
     },

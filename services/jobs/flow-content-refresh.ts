@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { GenerationCreateBody } from '../mavera/types.js';
 import { FLOW_RATE_METRICS, findUnderperformers, messagePerformance, type Underperformer } from './flow-performance-core.js';
 import { baseParamsShape, defineJob, type JobContext } from './job-definition.js';
-import { JobFailure } from './job-errors.js';
 import type { FlowMessageSummary, FlowSummary, MessageTemplate, ValuesReportRow } from './klaviyo-reads.js';
 import { MAVERA_COST_CEILINGS } from './mavera-calls.js';
+import { placedOrderMetricId } from './placed-order-metric.js';
 import { CACHE_TTL_MS } from './read-cache.js';
+import { enumKey, sameEnum } from './same-enum.js';
 
 const params = z.strictObject({
   ...baseParamsShape,
@@ -28,11 +29,11 @@ const plainText = (template: MessageTemplate | null): string | null => {
 
 export function buildRewriteRequest(message: FlowMessageSummary & { flow_name: string }, perf: Underperformer, body: string | null, p: FlowContentRefreshParams): GenerationCreateBody {
   return {
-    app_id: message.channel === 'sms' ? p.smsAppId : p.emailAppId,
+    app_id: sameEnum(message.channel, 'sms') ? p.smsAppId : p.emailAppId,
     title: `Rewrite: ${message.flow_name} / ${message.name}`.slice(0, 200),
     input_data: {
-      goal: `Rewrite this ${message.channel} flow message to lift ${perf.below.join(', ')}; keep the offer and brand voice.`,
-      channel: message.channel,
+      goal: `Rewrite this ${enumKey(message.channel)} flow message to lift ${perf.below.join(', ')}; keep the offer and brand voice.`,
+      channel: enumKey(message.channel),
       flow_name: message.flow_name,
       message_name: message.name,
       subject: message.subject,
@@ -53,7 +54,8 @@ async function liveFlowMessages(ctx: JobContext): Promise<Map<string, FlowMessag
       await ctx.cache.value<Entry[]>('klaviyo:flows:live-messages', CACHE_TTL_MS.flows, async () => {
         const entries: Entry[] = [];
         const flows: FlowSummary[] = [];
-        for await (const page of ctx.klaviyo.flows({ signal: ctx.signal, status: 'live' })) flows.push(...page);
+        // The filter asks Klaviyo for live flows; the check here keeps that true whatever case it answers in.
+        for await (const page of ctx.klaviyo.flows({ signal: ctx.signal, status: 'live' })) flows.push(...page.filter((flow) => sameEnum(flow.status, 'live')));
         for (const [index, flow] of flows.entries()) {
           ctx.progress('reading flows', index, flows.length);
           for await (const actions of ctx.klaviyo.flowActionIds(flow.id, { signal: ctx.signal })) {
@@ -76,8 +78,7 @@ export const flowContentRefreshJob = defineJob({
   params,
   async run(ctx, p: FlowContentRefreshParams) {
     const messages = await liveFlowMessages(ctx);
-    const metricId = await ctx.cache.value('klaviyo:metric-id:Placed Order', CACHE_TTL_MS.catalog, () => ctx.klaviyo.metricIdByName('Placed Order', { signal: ctx.signal }));
-    if (!metricId) throw new JobFailure('no_placed_order_metric', 'The Klaviyo account has no "Placed Order" metric.');
+    const metricId = await placedOrderMetricId(ctx);
     const hour = Math.floor(ctx.clock().getTime() / 3_600_000) * 3_600_000;
     const query = {
       statistics: ['recipients', 'delivered', 'open_rate', 'click_rate', 'conversion_rate', 'revenue_per_recipient'],
@@ -95,8 +96,11 @@ export const flowContentRefreshJob = defineJob({
       ctx.progress('reading message content', index, chosen.length);
       const message = messages.get(perf.message_id);
       if (!message) continue;
-      const template = message.channel === 'email' ? await ctx.klaviyo.flowMessageTemplate(message.id, { signal: ctx.signal }) : null;
-      requests.push(buildRewriteRequest(message, perf, message.channel === 'email' ? plainText(template) : message.body, p));
+      // Live Klaviyo says "Email" here (a campaign message says "email"): compare without case, or
+      // no email template is ever read and Mavera is asked to rewrite a null body.
+      const isEmail = sameEnum(message.channel, 'email');
+      const template = isEmail ? await ctx.klaviyo.flowMessageTemplate(message.id, { signal: ctx.signal }) : null;
+      requests.push(buildRewriteRequest(message, perf, isEmail ? plainText(template) : message.body, p));
     }
     await ctx.mavera.preflight(requests.length * MAVERA_COST_CEILINGS.generation);
     const rewrites = [];

@@ -1,4 +1,5 @@
 import type { ValuesReportRow } from './klaviyo-reads.js';
+import { enumKey } from './same-enum.js';
 
 /**
  * The pure core of flow-content-refresh: per-message report statistics, the account median of each
@@ -28,7 +29,7 @@ export function messagePerformance(rows: readonly ValuesReportRow[]): MessagePer
     const id = row.groupings.flow_message_id;
     if (!id) continue;
     const recipients = row.statistics.recipients ?? 0;
-    const entry = byMessage.get(id) ?? { message_id: id, flow_id: row.groupings.flow_id ?? '', channel: row.groupings.send_channel ?? 'email', recipients: 0, rates: {}, weights: {} };
+    const entry = byMessage.get(id) ?? { message_id: id, flow_id: row.groupings.flow_id ?? '', channel: enumKey(row.groupings.send_channel ?? 'email'), recipients: 0, rates: {}, weights: {} };
     entry.recipients += recipients;
     for (const metric of FLOW_RATE_METRICS) {
       const value = row.statistics[metric];

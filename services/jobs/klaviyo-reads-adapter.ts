@@ -3,6 +3,8 @@ import { klaviyoFilter, paginatePages, type PagedRead } from '../klaviyo/index.j
 import type { JsonApiResource } from '../klaviyo/json-api.js';
 import type { Campaign, Flow, FlowMessage, KlaviyoEventRead, Profile, Segment } from '../klaviyo/resources.js';
 import type { FlowMessageSummary, KlaviyoReads, OrderEvent, ValuesReportQuery, ValuesReportRow } from './klaviyo-reads.js';
+import { livePageSize } from './page-sizes.js';
+import { sameEnum } from './same-enum.js';
 
 /**
  * KlaviyoReads over the shared Klaviyo service: its client (limiters, retries, typed errors) does
@@ -66,28 +68,33 @@ export function createKlaviyoReadsAdapter(service: KlaviyoService): KlaviyoReads
     profilesWithPredictions: ({ signal, pageSize }) =>
       mapPages<Profile, ReturnType<typeof toPredictive>>(
         service,
-        { limitClass: 'get_profiles:predictive_analytics', path: '/api/profiles', query: { 'additional-fields[profile]': 'predictive_analytics', 'page[size]': pageSize, 'fields[profile]': 'predictive_analytics' }, signal },
+        { limitClass: 'get_profiles:predictive_analytics', path: '/api/profiles', query: { 'additional-fields[profile]': 'predictive_analytics', 'page[size]': livePageSize('profiles', pageSize), 'fields[profile]': 'predictive_analytics' }, signal },
         toPredictive,
       ),
     segments: ({ signal }) =>
-      mapPages<Segment, { id: string; name: string }>(service, { limitClass: 'get_segments', path: '/api/segments', signal }, (s) => ({ id: s.id, name: s.attributes.name })),
+      mapPages<Segment, { id: string; name: string; is_processing: boolean }>(service, { limitClass: 'get_segments', path: '/api/segments', signal }, (s) => ({
+        id: s.id,
+        name: s.attributes.name,
+        // Only an explicit true: a segment that does not say is taken as computed.
+        is_processing: s.attributes.is_processing === true,
+      })),
     segmentMemberIds: (segmentId, { signal, pageSize }) =>
       mapPages<Profile, string>(
         service,
-        { limitClass: 'get_profiles_for_segment', path: `/api/segments/${encodeURIComponent(segmentId)}/profiles`, query: { 'page[size]': pageSize }, signal },
+        { limitClass: 'get_profiles_for_segment', path: `/api/segments/${encodeURIComponent(segmentId)}/profiles`, query: { 'page[size]': livePageSize('segmentProfiles', pageSize) }, signal },
         (p) => p.id,
       ),
     flows: ({ signal, status }) =>
-      mapPages(service, { limitClass: 'get_flows', path: '/api/flows', query: { filter: status ? klaviyoFilter.equals('status', status) : undefined, 'page[size]': 50 }, signal }, (f: Flow) => ({
+      mapPages(service, { limitClass: 'get_flows', path: '/api/flows', query: { filter: status ? klaviyoFilter.equals('status', status) : undefined, 'page[size]': livePageSize('flows') }, signal }, (f: Flow) => ({
         id: f.id,
         name: f.attributes.name,
         status: f.attributes.status,
         trigger_type: f.attributes.trigger_type ?? null,
       })),
     flowActionIds: (flowId, { signal }) =>
-      mapPages<JsonApiResource<unknown>, string>(service, { limitClass: 'get_actions_for_flow', path: `/api/flows/${encodeURIComponent(flowId)}/flow-actions`, query: { 'page[size]': 50 }, signal }, (a) => a.id),
+      mapPages<JsonApiResource<unknown>, string>(service, { limitClass: 'get_actions_for_flow', path: `/api/flows/${encodeURIComponent(flowId)}/flow-actions`, query: { 'page[size]': livePageSize('flowActions') }, signal }, (a) => a.id),
     flowMessages: (actionId, { signal }) =>
-      mapPages<FlowMessage, FlowMessageSummary>(service, { limitClass: 'get_flow_action_messages', path: `/api/flow-actions/${encodeURIComponent(actionId)}/flow-messages`, query: { 'page[size]': 50 }, signal }, flowMessageSummary),
+      mapPages<FlowMessage, FlowMessageSummary>(service, { limitClass: 'get_flow_action_messages', path: `/api/flow-actions/${encodeURIComponent(actionId)}/flow-messages`, query: { 'page[size]': livePageSize('flowMessages') }, signal }, flowMessageSummary),
     async flowMessageTemplate(messageId, { signal }) {
       const template = await service.flows.messageTemplate(messageId, { signal });
       return { text: template.attributes.text ?? null, html: template.attributes.html ?? null };
@@ -103,7 +110,8 @@ export function createKlaviyoReadsAdapter(service: KlaviyoService): KlaviyoReads
         service,
         { limitClass: 'get_campaigns', path: '/api/campaigns', query: { filter: klaviyoFilter.equals('messages.channel', channel) }, signal },
         (c) => {
-          const sent = c.attributes.status.toLowerCase() === 'sent' && c.attributes.send_time !== null && c.attributes.send_time >= sentSince;
+          // Live campaign statuses are capitalised ("Sent", "Draft").
+          const sent = sameEnum(c.attributes.status, 'sent') && c.attributes.send_time !== null && c.attributes.send_time >= sentSince;
           return sent ? { id: c.id, name: c.attributes.name, status: c.attributes.status, send_time: c.attributes.send_time } : null;
         },
       ),
@@ -115,7 +123,7 @@ export function createKlaviyoReadsAdapter(service: KlaviyoService): KlaviyoReads
         {
           limitClass: 'get_events',
           path: '/api/events',
-          query: { filter: klaviyoFilter.and(klaviyoFilter.equals('metric_id', metricId), klaviyoFilter.greaterOrEqual('datetime', new Date(since)), klaviyoFilter.lessThan('datetime', new Date(until))), 'page[size]': 1000 },
+          query: { filter: klaviyoFilter.and(klaviyoFilter.equals('metric_id', metricId), klaviyoFilter.greaterOrEqual('datetime', new Date(since)), klaviyoFilter.lessThan('datetime', new Date(until))), 'page[size]': livePageSize('events') },
           signal,
         },
         orderEvent,

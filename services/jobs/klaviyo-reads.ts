@@ -19,6 +19,8 @@ export interface PredictiveProfile {
 export interface SegmentSummary {
   id: string;
   name: string;
+  /** Klaviyo is still computing its membership: members read now are a partial set. */
+  is_processing: boolean;
 }
 
 export interface FlowSummary {

@@ -11,6 +11,16 @@ export function createMaveraCallsAdapter(client: MaveraClient): MaveraCalls {
       const persona = await client.findPersonaByName(name, { signal });
       return persona ? { id: persona.id } : null;
     },
+    async listPersonas({ signal, max }) {
+      const personas: Array<{ id: string; name: string; is_custom: boolean }> = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listPersonas({ limit: 100, cursor }, { signal });
+        for (const p of page.data) if (personas.length < max) personas.push({ id: p.id, name: p.name, is_custom: p.is_custom === true });
+        cursor = page.nextCursor;
+      } while (cursor && personas.length < max);
+      return personas;
+    },
     async createPersona(body, { signal }) {
       const persona = await client.createPersona(body, { signal });
       return { id: persona.id, creditsUsed: persona.creditsUsed };

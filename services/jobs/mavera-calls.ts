@@ -14,11 +14,23 @@ export interface Spent {
   creditsUsed: number;
 }
 
+export interface WorkspacePersona {
+  id: string;
+  name: string;
+  /** False for Mavera's base personas (read-only, available to every workspace). */
+  is_custom: boolean;
+}
+
 export interface MaveraCalls {
   /** Credits left in the billing period (`GET /usage` → `credits.remaining`). Free. */
   remainingCredits(options: MaveraCallOptions): Promise<number>;
   /** A custom persona with exactly this name, if any (`GET /personas`). Free. */
   findPersonaByName(name: string, options: MaveraCallOptions): Promise<{ id: string } | null>;
+  /**
+   * The workspace's personas as `GET /personas` lists them (base and custom), in listing order. Free.
+   * Stops after `max` personas: callers need a handful, not the whole catalogue.
+   */
+  listPersonas(options: MaveraCallOptions & { max: number }): Promise<WorkspacePersona[]>;
   createPersona(body: PersonaCreateBody, options: MaveraCallOptions): Promise<{ id: string } & Spent>;
   updatePersona(id: string, body: PersonaUpdateBody, options: MaveraCallOptions): Promise<{ id: string } & Spent>;
   createGeneration(body: GenerationCreateBody, options: MaveraCallOptions): Promise<{ id: string; output: string } & Spent>;

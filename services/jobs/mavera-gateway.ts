@@ -1,7 +1,7 @@
 import { buildFocusGroupRequest, type FocusGroupDescription, type FocusGroupResult } from '../mavera/focus-group-adapter.js';
 import type { GenerationCreateBody, MaveChatBody, PersonaCreateBody } from '../mavera/types.js';
 import type { CreditGuard } from './credit-guard.js';
-import { MAVERA_COST_CEILINGS, type MaveraCalls } from './mavera-calls.js';
+import { MAVERA_COST_CEILINGS, type MaveraCalls, type WorkspacePersona } from './mavera-calls.js';
 
 /** One Mavera request a run sends (or, dry, would send): what dry-run results report. */
 export interface MaveraRequestRecord {
@@ -51,9 +51,15 @@ export function createMaveraGateway(options: MaveraGatewayOptions) {
 
   return {
     dryRun,
+    /** False only in a dry run without Mavera settings: look-ups then find nothing. */
+    configured: calls !== undefined,
     requests,
     async findPersonaId(name: string): Promise<string | null> {
       return calls ? ((await calls.findPersonaByName(name, call))?.id ?? null) : null;
+    },
+    /** The workspace's personas (`GET /personas`: base and custom); none when Mavera is not configured. */
+    async workspacePersonas(max: number): Promise<WorkspacePersona[]> {
+      return calls ? calls.listPersonas({ signal, max }) : [];
     },
     /** The ceiling of upserting a persona with this name: 300 only when it does not exist yet. */
     async personaCeiling(name: string): Promise<number> {

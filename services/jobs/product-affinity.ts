@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { FocusGroupDescription } from '../mavera/focus-group-adapter.js';
 import { createCoPurchaseCounter, type ProductPair } from './co-purchase-core.js';
-import { focusGroupPersonaIds } from './focus-group-personas.js';
+import { focusGroupPanel } from './focus-group-personas.js';
 import { baseParamsShape, defineJob } from './job-definition.js';
-import { JobFailure } from './job-errors.js';
 import type { CatalogItem } from './klaviyo-reads.js';
 import { MAVERA_COST_CEILINGS } from './mavera-calls.js';
+import { placedOrderMetricId } from './placed-order-metric.js';
 import { CACHE_TTL_MS } from './read-cache.js';
 
 const DAY_MS = 86_400_000;
@@ -18,7 +18,7 @@ const params = z.strictObject({
   maxPairs: z.number().int().min(1).max(1000).default(50).describe('At most this many pairs (by lift, then count) are returned.'),
   maxItemsPerOrder: z.number().int().min(2).max(500).default(50).describe('Orders with more distinct products count for products but not pairs (bulk orders say nothing about cross-sells).'),
   focusGroupPairs: z.number().int().min(1).max(10).default(4).describe('Top pairs put to the focus group, one Likert question each.'),
-  personaIds: z.array(z.string().min(1)).max(10).optional().describe('Personas for the focus group; default: the CLV-tier personas of persona-enrichment.'),
+  personaIds: z.array(z.string().min(1)).max(10).optional().describe('Personas for the focus group; default: the CLV-tier personas of persona-enrichment, else the workspace\'s own personas.'),
   personaCount: z.number().int().min(1).max(10).default(3).describe('Personas in the focus group.'),
   responsesPerPersona: z.number().int().min(1).max(50).default(2).describe('Answers each persona gives per question.'),
 });
@@ -51,8 +51,7 @@ export const productAffinityJob = defineJob({
     for await (const page of ctx.cache.pages<CatalogItem>('klaviyo:catalog-items', CACHE_TTL_MS.catalog, () => ctx.klaviyo.catalogItems({ signal: ctx.signal }))) {
       for (const item of page) titles.set(item.external_id, item.title);
     }
-    const metricId = await ctx.cache.value('klaviyo:metric-id:Placed Order', CACHE_TTL_MS.catalog, () => ctx.klaviyo.metricIdByName('Placed Order', { signal: ctx.signal }));
-    if (!metricId) throw new JobFailure('no_placed_order_metric', 'The Klaviyo account has no "Placed Order" metric.');
+    const metricId = await placedOrderMetricId(ctx);
 
     const until = ctx.clock();
     const since = new Date(until.getTime() - p.lookbackDays * DAY_MS);
@@ -66,13 +65,13 @@ export const productAffinityJob = defineJob({
     const title = (id: string) => titles.get(id) ?? id;
     const named = pairs.map((pair) => ({ ...pair, a_title: title(pair.a), b_title: title(pair.b) }));
 
-    let focusGroup = null;
+    let focusGroup: { id: string | null; result: unknown; personas_source: string; persona_ids: string[] } | null = null;
     if (pairs.length > 0) {
-      const personaIds = await focusGroupPersonaIds(ctx, p.personaIds, p.personaCount);
+      const panel = await focusGroupPanel(ctx, p.personaIds, p.personaCount);
       await ctx.mavera.preflight(MAVERA_COST_CEILINGS.focusGroup);
       ctx.progress('running focus group', 0, 1);
-      const answer = await ctx.mavera.focusGroup(buildCrossSellFocusGroup(pairs, title, personaIds, p));
-      focusGroup = answer ? { id: answer.id, result: answer.result } : null;
+      const answer = await ctx.mavera.focusGroup(buildCrossSellFocusGroup(pairs, title, panel.personaIds, p));
+      focusGroup = { id: answer?.id ?? null, result: answer?.result ?? null, personas_source: panel.source, persona_ids: panel.personaIds };
     }
     return {
       orders_scanned: counter.orders,

@@ -11,6 +11,8 @@ export const CACHE_TTL_MS = {
   /** Not named in DESIGN §8; flow structure and copy change as rarely as segments, and crawling them costs most. */
   flows: HOUR_MS,
   campaigns: HOUR_MS,
+  /** Metric ids never change once a metric exists; only found ids are kept (see placed-order-metric.ts). */
+  metrics: HOUR_MS,
 } as const;
 
 /** Pages outlive their manifest by this much, so a reader that found the manifest finds every page. */
@@ -18,6 +20,11 @@ const PAGE_GRACE_MS = 10 * 60 * 1000;
 
 interface PagesManifest {
   pages: number;
+}
+
+/** Which loaded values (or pages) are worth keeping; the rest are used once and read again next time. */
+export interface KeepOptions<T> {
+  keep?: (value: T) => boolean;
 }
 
 export interface ReadCacheOptions {
@@ -35,17 +42,18 @@ export interface ReadCacheOptions {
 export function createReadCache(options: ReadCacheOptions) {
   const { cache, clock } = options;
   return {
-    async value<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+    async value<T>(key: string, ttlMs: number, load: () => Promise<T>, keepOptions: KeepOptions<T> = {}): Promise<T> {
       if (!options.bypass) {
         const hit = await cache.get<{ v: T }>(key, clock());
         if (hit) return hit.v;
       }
       const value = await load();
-      await cache.set(key, { v: value }, ttlMs, clock());
+      if (keepOptions.keep?.(value) ?? true) await cache.set(key, { v: value }, ttlMs, clock());
       return value;
     },
 
-    async *pages<T>(key: string, ttlMs: number, source: () => AsyncIterable<T[]>): AsyncIterable<T[]> {
+    /** `keep` is asked about every page; if it refuses one, no manifest is written (the next read goes to Klaviyo). */
+    async *pages<T>(key: string, ttlMs: number, source: () => AsyncIterable<T[]>, keepOptions: KeepOptions<T[]> = {}): AsyncIterable<T[]> {
       const manifest = options.bypass ? undefined : await cache.get<PagesManifest>(`${key}:manifest`, clock());
       if (manifest) {
         for (let i = 0; i < manifest.pages; i += 1) {
@@ -57,6 +65,7 @@ export function createReadCache(options: ReadCacheOptions) {
       }
       const startedAt = clock();
       let count = 0;
+      let complete = true;
       // One page read ahead: the next request is in flight while this page is stored and consumed,
       // so a sequential cursor walk is paced by the limiter, not by our own per-page work.
       const pages = source()[Symbol.asyncIterator]();
@@ -67,14 +76,15 @@ export function createReadCache(options: ReadCacheOptions) {
           if (current.done) break;
           ahead = pages.next();
           ahead.catch(() => undefined); // surfaced by the await above on the next turn
-          await cache.set(`${key}:page:${count}`, current.value, ttlMs + PAGE_GRACE_MS, startedAt);
+          if (keepOptions.keep && !keepOptions.keep(current.value)) complete = false;
+          if (complete) await cache.set(`${key}:page:${count}`, current.value, ttlMs + PAGE_GRACE_MS, startedAt);
           count += 1;
           yield current.value;
         }
       } finally {
         await pages.return?.();
       }
-      await cache.set(`${key}:manifest`, { pages: count } satisfies PagesManifest, ttlMs, startedAt);
+      if (complete) await cache.set(`${key}:manifest`, { pages: count } satisfies PagesManifest, ttlMs, startedAt);
     },
   };
 }

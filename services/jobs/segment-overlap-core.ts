@@ -15,6 +15,8 @@ export interface SegmentSize {
   id: string;
   name: string;
   size: number;
+  /** Klaviyo was still computing the segment (`is_processing`): `size` counts the members so far, not a final size. */
+  partial: boolean;
 }
 
 export function createProfileInterner() {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { FocusGroupDescription } from '../mavera/focus-group-adapter.js';
 import { CAMPAIGN_REPORT_STATISTICS, channelTotals, matchCampaignPairs, statsByCampaign, type ChannelTotals } from './channel-comparison-core.js';
-import { focusGroupPersonaIds } from './focus-group-personas.js';
+import { focusGroupPanel } from './focus-group-personas.js';
 import { baseParamsShape, defineJob } from './job-definition.js';
-import { JobFailure } from './job-errors.js';
 import type { CampaignSummary, ValuesReportRow } from './klaviyo-reads.js';
 import { MAVERA_COST_CEILINGS } from './mavera-calls.js';
+import { placedOrderMetricId } from './placed-order-metric.js';
 import { CACHE_TTL_MS } from './read-cache.js';
 
 const DAY_MS = 86_400_000;
@@ -13,7 +13,7 @@ const DAY_MS = 86_400_000;
 const params = z.strictObject({
   ...baseParamsShape,
   lookbackDays: z.number().int().min(1).max(365).default(90).describe('Campaigns sent in this many days before now are compared.'),
-  personaIds: z.array(z.string().min(1)).max(10).optional().describe('Personas for the focus group; default: the CLV-tier personas of persona-enrichment.'),
+  personaIds: z.array(z.string().min(1)).max(10).optional().describe('Personas for the focus group; default: the CLV-tier personas of persona-enrichment, else the workspace\'s own personas.'),
   personaCount: z.number().int().min(1).max(10).default(3).describe('Personas in the focus group.'),
   responsesPerPersona: z.number().int().min(1).max(50).default(2).describe('Answers each persona gives per question.'),
 });
@@ -54,8 +54,7 @@ export const smsVsEmailJob = defineJob({
       );
       for await (const page of pages) campaigns[channel].push(...page);
     }
-    const metricId = await ctx.cache.value('klaviyo:metric-id:Placed Order', CACHE_TTL_MS.catalog, () => ctx.klaviyo.metricIdByName('Placed Order', { signal: ctx.signal }));
-    if (!metricId) throw new JobFailure('no_placed_order_metric', 'The Klaviyo account has no "Placed Order" metric.');
+    const metricId = await placedOrderMetricId(ctx);
 
     // One report for both channels (rows are grouped by send_channel): 1 of the 2/min, 225/day budget.
     // The timeframe is rounded to the hour so runs within the cache lifetime share the cached report.
@@ -73,15 +72,15 @@ export const smsVsEmailJob = defineJob({
       sms: { campaign_id: pair.sms.id, ...(sms.get(pair.sms.id) ?? {}) },
     }));
 
-    const personaIds = await focusGroupPersonaIds(ctx, p.personaIds, p.personaCount);
+    const panel = await focusGroupPanel(ctx, p.personaIds, p.personaCount);
     await ctx.mavera.preflight(MAVERA_COST_CEILINGS.focusGroup);
     ctx.progress('running focus group', 0, 1);
-    const answer = await ctx.mavera.focusGroup(buildChannelFocusGroup(channels.email, channels.sms, personaIds, p));
+    const answer = await ctx.mavera.focusGroup(buildChannelFocusGroup(channels.email, channels.sms, panel.personaIds, p));
     return {
       window: timeframe,
       channels,
       pairs,
-      focus_group: answer ? { id: answer.id, result: answer.result } : null,
+      focus_group: { id: answer?.id ?? null, result: answer?.result ?? null, personas_source: panel.source, persona_ids: panel.personaIds },
       ...(p.dryRun ? { estimated_max_credits: MAVERA_COST_CEILINGS.focusGroup, mavera_requests: ctx.mavera.requests } : {}),
     };
   },

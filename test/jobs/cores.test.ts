@@ -87,3 +87,18 @@ describe('channel comparison', () => {
     expect(matchCampaignPairs([c('e1', 'Flash Sale (Email)'), c('e2', 'Other')], [c('s1', 'Flash sale - SMS')]).map((p) => [p.email.id, p.sms.id])).toEqual([['e1', 's1']]);
   });
 });
+
+describe('live enumerations', () => {
+  it('when ranked_channel_affinity and send_channel come in another case, then they count as the same channel', () => {
+    const aggregator = createClvTierAggregator();
+    aggregator.add([buildProfile({ ranked_channel_affinity: ['EMAIL'] }), buildProfile({ ranked_channel_affinity: ['Sms'] })]);
+    expect(aggregator.tiers([50], [0.33, 0.66]).tiers[0]?.channel_affinity).toEqual({ email: 1, sms: 1 });
+    const rows = [
+      { groupings: { flow_message_id: 'm1', flow_id: 'f', send_channel: 'Email' }, statistics: { recipients: 100, click_rate: 0.1 } },
+      { groupings: { flow_message_id: 'm2', flow_id: 'f', send_channel: 'email' }, statistics: { recipients: 100, click_rate: 0.1 } },
+    ];
+    expect(new Set(messagePerformance(rows).map((m) => m.channel))).toEqual(new Set(['email']));
+    const campaignRows = [{ groupings: { campaign_id: 'c1', send_channel: 'SMS' }, statistics: { recipients: 10 } }];
+    expect(statsByCampaign(campaignRows, 'sms').get('c1')?.recipients).toBe(10);
+  });
+});

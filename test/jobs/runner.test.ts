@@ -24,7 +24,7 @@ function buildControlledJob(name = 'controlled') {
   return { job, release: () => release(undefined) };
 }
 
-const klaviyo = buildFakeKlaviyo({ segments: ({ signal }) => pagesOf([{ id: 's1', name: 'A' }, { id: 's2', name: 'B' }], 1, signal) });
+const klaviyo = buildFakeKlaviyo({ segments: ({ signal }) => pagesOf([{ id: 's1', name: 'A', is_processing: false }, { id: 's2', name: 'B', is_processing: false }], 1, signal) });
 
 describe('job runner', () => {
   let h: RunnerHarness | undefined;

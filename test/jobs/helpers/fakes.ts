@@ -67,6 +67,7 @@ export function buildFakeMavera(options: { credits?: number; overrides?: Partial
       const p = state.personas.get(name);
       return p ? { id: p.id } : null;
     },
+    listPersonas: async ({ max }) => [...state.personas.entries()].map(([name, p]) => ({ id: p.id, name, is_custom: true })).slice(0, max),
     createPersona: async (body) => {
       state.calls.push({ method: 'POST', path: '/personas', body });
       const id = `persona-${state.personas.size + 1}`;
