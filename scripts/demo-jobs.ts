@@ -32,11 +32,11 @@ const SUMMARIES: Record<string, (r: Json) => string> = {
   'flow-content-refresh': (r) =>
     `${r.messages.length} messages judged, ${r.underperforming.length} underperforming (${r.underperforming.map((m: Json) => `${m.flow_name}/${m.message_name}`).join('; ')}), ${r.rewrites.length} rewrites`,
   'segment-overlap': (r) =>
-    `${r.segments.length} segments, ${r.overlaps.length} overlapping pairs, clusters ${JSON.stringify(r.clusters)}${r.recommendation ? `; Mave: "${String(r.recommendation.content).replace(/\s+/g, ' ').slice(0, 60)}…"` : ''}`,
+    `${r.segments.length} segments (${r.partial_segments.length} still processing: partial), ${r.overlaps.length} overlapping pairs, clusters ${JSON.stringify(r.clusters)}${r.recommendation ? `; Mave: "${String(r.recommendation.content).replace(/\s+/g, ' ').slice(0, 60)}…"` : ''}`,
   'product-affinity': (r) =>
-    `${r.orders_scanned} orders, ${r.pairs.length} pairs; top ${r.pairs.slice(0, 3).map((p: Json) => `${p.a_title}+${p.b_title} (${p.count}, lift ${p.lift})`).join('; ')}${r.focus_group ? `; focus group ${r.focus_group.id}` : ''}`,
+    `${r.orders_scanned} orders, ${r.pairs.length} pairs; top ${r.pairs.slice(0, 3).map((p: Json) => `${p.a_title}+${p.b_title} (${p.count}, lift ${p.lift})`).join('; ')}${r.focus_group ? `; focus group ${r.focus_group.id ?? '(planned)'} with ${r.focus_group.personas_source} personas` : ''}`,
   'sms-vs-email': (r) =>
-    `email ${r.channels.email.campaigns} campaigns, click ${r.channels.email.click_rate}, rpr ${r.channels.email.revenue_per_recipient}; sms ${r.channels.sms.campaigns} campaigns, click ${r.channels.sms.click_rate}, rpr ${r.channels.sms.revenue_per_recipient}; ${r.pairs.length} matched pairs`,
+    `email ${r.channels.email.campaigns} campaigns, click ${r.channels.email.click_rate}, rpr ${r.channels.email.revenue_per_recipient}; sms ${r.channels.sms.campaigns} campaigns, click ${r.channels.sms.click_rate}, rpr ${r.channels.sms.revenue_per_recipient}; ${r.pairs.length} matched pairs; focus group ${r.focus_group.id ?? '(planned)'} with ${r.focus_group.personas_source} personas`,
 };
 
 export async function runJobsDemo(context: JobsDemoContext): Promise<void> {
