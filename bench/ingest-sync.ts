@@ -1,23 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import type { SandboxReport } from '../sandbox/klaviyo/index.js';
 import { startChildServer } from './lib/child-server.js';
-import { createApp } from '../src/app.js';
-import { createAppServer } from '../src/lib/http-server.js';
-import { createLogger } from '../src/lib/logger.js';
-import { createMetrics } from '../src/lib/metrics.js';
-import { openSqliteStore } from '../src/store/sqlite/open.js';
-import { createKlaviyoService } from '../services/klaviyo/index.js';
+import { benchService } from './lib/service.js';
 import { serializeEventBulkCreateBody } from '../services/klaviyo/bodies/event.js';
 import { KLAVIYO_LIMIT_CLASSES } from '../services/klaviyo/rate-limits.js';
 import { mapEvent } from '../services/sync/event-mapping.js';
-import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
-import { createSyncKlaviyoApi } from '../services/sync/klaviyo-sync-api.js';
-import { createSyncWorker } from '../services/sync/sync-worker.js';
 
 const KEY = 'pk_bench_ingest_sandbox_01';
 const INGEST = 'bench-sync-ingest-token-01';
@@ -27,21 +13,10 @@ async function setup(speedUp: number, withApp: boolean) {
   // The fake Klaviyo runs in its own process: its body validation must not slow the worker measured.
   const sandbox = await startChildServer(new URL('./servers/klaviyo-sandbox.ts', import.meta.url), [KEY, String(speedUp)]);
   const report = async () => (await (await fetch(`${sandbox.url}/__sandbox/report`)).json()) as SandboxReport;
-  const dataDir = mkdtempSync(join(tmpdir(), 'kb-bench-sync-'));
-  const store = openSqliteStore({ dataDir });
-  const logger = createLogger({ level: 'warn', destination: pino.destination({ dest: '/dev/null', sync: false }) });
-  const metrics = createMetrics();
-  const auth = createKlaviyoAuthMonitor(metrics);
-  const klaviyo = createKlaviyoService({ apiKey: KEY, baseUrl: sandbox.url, revision: '2026-07-15', speedUp, metrics, logger, onAuthStatus: auth.report });
-  const worker = createSyncWorker({ outbox: store.outbox, api: createSyncKlaviyoApi(klaviyo), auth, metrics, logger });
-  let url = '';
-  let server: Server | undefined;
-  if (withApp) {
-    const app = createApp({ logger, store, metrics, tokens: { ingest: [INGEST], admin: ['bench-sync-admin-token-001'] }, sync: { onEnqueued: worker.notify } });
-    server = createAppServer(app);
-    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
+  // The service as server.ts builds it, its worker sharing the sandbox's speed-up.
+  const { service, close: closeService } = benchService({ KLAVIYO_API_KEY: KEY, KLAVIYO_BASE_URL: sandbox.url, INGEST_TOKENS: INGEST }, { klaviyo: { speedUp } }, 'warn');
+  const { store, syncWorker: worker } = service;
+  const url = withApp ? `http://127.0.0.1:${(await service.listen(0, '127.0.0.1')).port}` : '';
   const drained = async () => {
     // The poll must not load the worker it measures: stats() counts the whole table (tens of ms at
     // 100,000 rows), whereas a ready summary a day ahead sees any pending or leased event at once.
@@ -64,12 +39,8 @@ async function setup(speedUp: number, withApp: boolean) {
     await new Promise((resolve) => setTimeout(resolve, 1_100 / speedUp));
   };
   const close = async () => {
-    await worker.stop();
-    server?.close();
-    server?.closeAllConnections();
-    await store.close();
+    await closeService();
     await sandbox.close();
-    rmSync(dataDir, { recursive: true, force: true });
   };
   return { report, store, worker, url, drained, warmSandbox, close };
 }

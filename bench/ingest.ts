@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { helloWorldScenario, interleavedRounds, measure, median, medianRatio, perRound } from './lib/rounds.js';
+import { helloWorldScenario, interleavedRounds, measure, median, perRound } from './lib/rounds.js';
 import { poolSizeFor, pooledRequests } from './lib/request-pool.js';
 import { runLoad } from './lib/run-load.js';
 import { drainBacklog, requestsPerThousandOrders } from './ingest-sync.js';
@@ -40,25 +40,23 @@ export async function benchIngest() {
     const ingestServer = new URL('./servers/ingest-app.ts', import.meta.url);
     const post = (events: number) => (url: string, beforeMeasure: () => Promise<void>) =>
       runLoad({ ...common, url: `${url}/v1/events`, method: 'POST', setupRequest: eventBodies(events, events === 1 ? poolSizeFor(durationS + 2) : 0), beforeMeasure });
-    const [baseline, appServer, one] = await interleavedRounds(rounds, [
-      helloWorldScenario('stock', common),
-      helloWorldScenario('app-server', common),
+    const [baseline, one] = await interleavedRounds(rounds, [
+      helloWorldScenario(common),
       () => measure('POST /v1/events, 1 event', ingestServer, [], post(1)),
     ]);
     // Not a target: measured once, after the rounds.
     const hundred = await measure('POST /v1/events, 100 events', ingestServer, [], post(100));
-    if (!baseline || !appServer || !one) throw new Error('a scenario did not run');
+    if (!baseline || !one) throw new Error('a scenario did not run');
     const oneOk = one.vsBaseline >= 0.4 && one.p99Ms < 25;
     lines.push(
       '| scenario | req/s | events/s | vs baseline (req/s) | per round | p50 ms | p99 ms | server CPU µs/req | non-2xx |',
       '|---|---:|---:|---:|---|---:|---:|---:|---:|',
-      ...[baseline, appServer, one].map(
+      ...[baseline, one].map(
         (r) =>
           `| ${r.label} | ${r.requestsPerSec.toFixed(0)} | ${r !== one ? '–' : r.requestsPerSec.toFixed(0)} | ${(r.vsBaseline * 100).toFixed(0)} % | ${perRound(r, baseline, (run, base) => `${((run.requestsPerSec / base.requestsPerSec) * 100).toFixed(0)} %, p99 ${run.p99Ms} ms`)} | ${r.p50Ms} | ${r.p99Ms} | ${r.cpuMicrosPerRequest.toFixed(0)} | ${r.non2xx} |`,
       ),
       `| ${hundred.label} (once) | ${hundred.requestsPerSec.toFixed(0)} | ${(hundred.requestsPerSec * 100).toFixed(0)} | ${((hundred.requestsPerSec / baseline.requestsPerSec) * 100).toFixed(0)} % | – | ${hundred.p50Ms} | ${hundred.p99Ms} | ${hundred.cpuMicrosPerRequest.toFixed(0)} | ${hundred.non2xx} |`,
       '',
-      `1-event vs the hello-world on createAppServer: ${(medianRatio(one, appServer) * 100).toFixed(0)} % (median of per-round ratios).`,
       `(a) target 1-event ≥ 40 % of baseline and p99 < 25 ms (medians) → ${oneOk ? 'met' : 'MISSED'}.`,
     );
   }

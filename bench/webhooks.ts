@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { buildKlaviyoDeliveryBody, buildKlaviyoWebhookEvent, signKlaviyoBody } from '../sandbox/webhooks/klaviyo-webhook-signer.js';
-import { helloWorldScenario, interleavedRounds, measure, medianRatio, perRound, type Measured } from './lib/rounds.js';
+import { helloWorldScenario, interleavedRounds, measure, perRound, type Measured } from './lib/rounds.js';
 import { poolSizeFor, pooledRequests } from './lib/request-pool.js';
 import { runLoad } from './lib/run-load.js';
 
@@ -48,12 +48,11 @@ export async function benchWebhooks() {
     // 1-event bodies are pre-built for the whole run; 100-event ones (30 KB each) are built as sent.
     runLoad({ ...common, url: `${url}/webhooks/klaviyo`, method: 'POST', setupRequest: signedDeliveries(events, events === 1 ? poolSizeFor(durationS + 2) : 0), beforeMeasure });
   // The target pair alternates (with the second reference), so each ratio compares runs seconds apart.
-  const [baseline, appServer, one] = await interleavedRounds(rounds, [
-    helloWorldScenario('stock', common),
-    helloWorldScenario('app-server', common),
+  const [baseline, one] = await interleavedRounds(rounds, [
+    helloWorldScenario(common),
     () => measure('POST /webhooks/klaviyo, 1 event', webhookServer, [SECRET], post(1)),
   ]);
-  if (!baseline || !appServer || !one) throw new Error('a scenario did not run');
+  if (!baseline || !one) throw new Error('a scenario did not run');
   // Not targets: measured once, after the rounds. The floor is what every route of the app stands
   // on (security headers, access log, metrics, routing); its ratio is against the last baseline.
   const floorRun = await measure('GET /healthz of the same app (middleware floor)', webhookServer, [SECRET], (url, beforeMeasure) => runLoad({ ...common, url: `${url}/healthz`, beforeMeasure }));
@@ -65,14 +64,13 @@ export async function benchWebhooks() {
     '',
     '| scenario | req/s | vs baseline | per round | p50 ms | p99 ms | server CPU µs/req | non-2xx | errors |',
     '|---|---:|---:|---|---:|---:|---:|---:|---:|',
-    ...[baseline, appServer, one].map(
+    ...[baseline, one].map(
       (r) =>
         `| ${r.label} | ${r.requestsPerSec.toFixed(0)} | ${(r.vsBaseline * 100).toFixed(0)} % | ${perRound(r, baseline, (run, base) => `${((run.requestsPerSec / base.requestsPerSec) * 100).toFixed(0)} %`)} | ${r.p50Ms} | ${r.p99Ms} | ${r.cpuMicrosPerRequest.toFixed(0)} | ${r.non2xx} | ${r.errors} |`,
     ),
     `| ${floorRun.label} (once) | ${floorRun.requestsPerSec.toFixed(0)} | ${((floorRun.requestsPerSec / lastBaseline.requestsPerSec) * 100).toFixed(0)} % | – | ${floorRun.p50Ms} | ${floorRun.p99Ms} | ${floorRun.cpuMicrosPerRequest.toFixed(0)} | ${floorRun.non2xx} | ${floorRun.errors} |`,
     `| ${hundred.label} (once) | ${hundred.requestsPerSec.toFixed(0)} (${(hundred.requestsPerSec * 100).toFixed(0)} events/s) | – | – | ${hundred.p50Ms} | ${hundred.p99Ms} | ${hundred.cpuMicrosPerRequest.toFixed(0)} | ${hundred.non2xx} | ${hundred.errors} |`,
     '',
-    `1-event vs the hello-world on createAppServer: ${(medianRatio(one, appServer) * 100).toFixed(0)} % (median of per-round ratios).`,
     `1-event p99 per round: ${one.runs.map((r) => `${r.p99Ms} ms`).join(' / ')} (baseline ${baseline.runs.map((r) => `${r.p99Ms} ms`).join(' / ')}).`,
     `Target (1-event): ≥ 50 % of the baseline and p99 < 20 ms (medians) → ${met ? 'met' : 'MISSED'}.`,
   ];

@@ -1,18 +1,18 @@
-import type { Express, RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
-import { createEventSchema, MAX_EVENTS_PER_REQUEST } from '../services/sync/event-schema.js';
-import type { IngestKind, IngestService } from '../services/sync/ingest-service.js';
-import { createOrderSchema, MAX_ORDERS_PER_REQUEST } from '../services/sync/order-schema.js';
-import { createProfileSchema, MAX_PROFILES_PER_REQUEST } from '../services/sync/profile-schema.js';
+import { createIngestRequests, type IngestKind } from '../services/sync/ingest-requests.js';
+import type { IngestService } from '../services/sync/ingest-service.js';
 
-export interface IngestRoutesDeps {
+export interface IngestRouterDeps {
   ingest: IngestService;
   /** The ingest-token guard (requireToken(verify, 'ingest')). */
   requireIngestToken: RequestHandler;
-  /** The JSON body parsers of /v1 (415 for another type, then the parser). */
+  /** The JSON body parsers (415 for another type, then express.json). */
   parseJson: RequestHandler[];
   openapi: OpenApiRegistry;
+  /** The clock an item's time limits are judged by. */
+  clock?: () => Date;
 }
 
 const acceptedSchema = z.object({
@@ -22,27 +22,23 @@ const acceptedSchema = z.object({
 });
 
 /**
- * POST /v1/events, /v1/orders, /v1/profiles: validate, store durably, answer 202 (DESIGN §4.3).
- * Registered on the app itself, ahead of the /v1 router, so the hottest routes skip two router
- * levels (BENCHMARKS.md); the token is checked before the body is read, so an unauthenticated
- * client never gets its body parsed.
+ * POST /v1/events, /v1/orders, /v1/profiles (mounted under /v1): validate the whole body, store it
+ * durably, answer 202. The token is checked before the body is read, so an unauthenticated client
+ * never gets its body parsed; the schema that parses is the one /openapi.json shows.
  */
-export function registerIngestRoutes(app: Express, deps: IngestRoutesDeps): void {
-  const now = () => Date.now();
-  const documented: Record<IngestKind, { item: z.ZodType; max: number; summary: string }> = {
-    events: { item: createEventSchema(now), max: MAX_EVENTS_PER_REQUEST, summary: 'Ingest custom events (one, or {"events": [...]} of 1–1000)' },
-    orders: { item: createOrderSchema(now), max: MAX_ORDERS_PER_REQUEST, summary: 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...]} of 1–1000)' },
-    profiles: { item: createProfileSchema(now), max: MAX_PROFILES_PER_REQUEST, summary: 'Ingest profile updates and consent (one, or {"profiles": [...]} of 1–10000)' },
-  };
-  for (const kind of ['events', 'orders', 'profiles'] as const) {
-    const { item, max, summary } = documented[kind];
+export function createIngestRouter(deps: IngestRouterDeps): Router {
+  const clock = deps.clock ?? (() => new Date());
+  const requests = createIngestRequests(() => clock().getTime());
+  const router = Router();
+  for (const kind of ['events', 'orders', 'profiles'] as const satisfies IngestKind[]) {
+    const request = requests[kind];
     deps.openapi.add({
       method: 'post',
       path: `/v1/${kind}`,
-      summary,
+      summary: request.summary,
       tags: ['ingest'],
       security: 'ingest',
-      body: z.union([item, z.object({ [kind]: z.array(item).min(1).max(max) })]),
+      body: request.body,
       responses: {
         202: { description: 'stored durably; delivered to Klaviyo asynchronously', schema: acceptedSchema },
         400: { description: 'invalid input; nothing was stored' },
@@ -52,8 +48,10 @@ export function registerIngestRoutes(app: Express, deps: IngestRoutesDeps): void
         415: { description: 'not application/json' },
       },
     });
-    app.post(`/v1/${kind}`, deps.requireIngestToken, ...deps.parseJson, async (req, res) => {
-      res.status(202).json(await deps.ingest.ingest(kind, req.body));
+    router.post(`/${kind}`, deps.requireIngestToken, ...deps.parseJson, async (req, res) => {
+      const items = request.parse(req.body);
+      res.status(202).json(await deps.ingest.ingest(kind, items));
     });
   }
+  return router;
 }

@@ -1,9 +1,8 @@
-import type { ErrorRequestHandler, Express } from 'express';
+import express, { Router, type ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../src/lib/errors.js';
 import type { Metrics } from '../src/lib/metrics.js';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
-import { rawBody } from '../src/lib/raw-body.js';
 import type { InboxStore } from '../src/store/webhook-inbox.js';
 import { failureResult, successResult } from '../services/webhooks/delivery-result.js';
 import { createKlaviyoWebhookReceiver } from '../services/webhooks/receive-delivery.js';
@@ -35,11 +34,11 @@ const receivedSchema = z.object({ received: z.number().int(), duplicates: z.numb
 export const KLAVIYO_WEBHOOK_PATH = '/webhooks/klaviyo';
 
 /**
- * `POST /webhooks/klaviyo`, registered on the app itself rather than through a sub-router (the
- * hottest route skips a router level: BENCHMARKS.md, webhooks) and outside any JSON parser,
- * because the signature covers the raw bytes.
+ * `POST /webhooks/klaviyo`, outside any JSON parser: the signature covers the raw bytes, so the
+ * route reads them with `express.raw` and hands them to the verifier untouched.
  */
-export function registerKlaviyoWebhookRoute(app: Express, deps: KlaviyoWebhookRouteDeps): void {
+export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouteDeps): Router {
+  const router = Router();
   const receive = createKlaviyoWebhookReceiver({
     inbox: deps.inbox,
     secrets: deps.options?.secrets ?? [],
@@ -64,7 +63,9 @@ export function registerKlaviyoWebhookRoute(app: Express, deps: KlaviyoWebhookRo
   });
 
   // Any content type: Klaviyo sends application/json, but the bytes must reach the verifier untouched.
-  app.post(KLAVIYO_WEBHOOK_PATH, rawBody(deps.options?.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES), async (req, res) => {
+  // No inflating either: the signature covers the bytes as sent, so a compressed body is a 415.
+  const readRaw = express.raw({ type: () => true, inflate: false, limit: deps.options?.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES });
+  router.post(KLAVIYO_WEBHOOK_PATH, readRaw, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receive({ rawBody: body, headers: req.headers });
     deps.metrics.webhookDeliveries.inc({ result: successResult(result.received, result.duplicates) });
@@ -86,5 +87,6 @@ export function registerKlaviyoWebhookRoute(app: Express, deps: KlaviyoWebhookRo
       }),
     );
   };
-  app.use(KLAVIYO_WEBHOOK_PATH, countAndTranslate);
+  router.use(KLAVIYO_WEBHOOK_PATH, countAndTranslate);
+  return router;
 }

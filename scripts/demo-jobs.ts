@@ -1,21 +1,12 @@
-/**
- * The jobs section of `npm run demo` (scripts/demo.ts calls `runJobsDemo`). It starts a fake Mavera
- * and, in this process, the jobs API (createApp + runner over the shared fake Klaviyo), then runs
- * every job dry and for real through HTTP (`POST …/runs`, `GET …?wait=`) and prints a summary of each.
- */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KlaviyoSandbox } from '../sandbox/klaviyo/index.js';
 import { startMaveraSandbox } from '../sandbox/mavera/index.js';
-import { ALL_JOBS, createJobRunner, createKlaviyoReadsAdapter, createMaveraCallsAdapter } from '../services/jobs/index.js';
-import { createKlaviyoService } from '../services/klaviyo/index.js';
-import { createMaveraClient } from '../services/mavera/index.js';
-import { createApp } from '../src/app.js';
-import { createAppServer } from '../src/lib/http-server.js';
+import { ALL_JOBS } from '../services/jobs/index.js';
+import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
-import { createMetrics } from '../src/lib/metrics.js';
-import { openSqliteStore } from '../src/store/sqlite/open.js';
+import { buildService } from '../src/service.js';
 
 export interface JobsDemoContext {
   klaviyoSandbox: KlaviyoSandbox;
@@ -43,25 +34,26 @@ export async function runJobsDemo(context: JobsDemoContext): Promise<void> {
   const { klaviyoSandbox, log } = context;
   const mavera = await startMaveraSandbox({ apiKey: MAVERA_KEY, credits: 20_000 });
   const dataDir = mkdtempSync(join(tmpdir(), 'klaviyo-bridge-demo-jobs-'));
-  const store = openSqliteStore({ dataDir });
-  const logger = createLogger({ level: 'silent' });
-  const metrics = createMetrics();
-  const klaviyo = createKlaviyoService({ apiKey: klaviyoSandbox.apiKey, baseUrl: klaviyoSandbox.url, revision: klaviyoSandbox.revision, speedUp: klaviyoSandbox.speedUp });
-  const runner = createJobRunner({
-    store,
-    jobs: ALL_JOBS,
-    klaviyo: createKlaviyoReadsAdapter(klaviyo),
-    mavera: createMaveraCallsAdapter(
-      createMaveraClient({ apiKey: MAVERA_KEY, baseUrl: mavera.url, workspaceId: 'ws_demo', requestsPerMinute: 600, focusGroupPolling: { initialIntervalMs: 50, maxIntervalMs: 200, timeoutMs: 30_000 } }),
-    ),
-    maveraWorkspaceId: 'ws_demo',
-    logger,
-    metrics,
+  // The service as server.ts builds it, pointed at the two sandboxes.
+  const config = loadConfig({
+    KLAVIYO_API_KEY: klaviyoSandbox.apiKey,
+    KLAVIYO_BASE_URL: klaviyoSandbox.url,
+    KLAVIYO_REVISION: klaviyoSandbox.revision,
+    MAVERA_API_KEY: MAVERA_KEY,
+    MAVERA_BASE_URL: mavera.url,
+    MAVERA_WORKSPACE_ID: 'ws_demo',
+    MAVERA_REQUESTS_PER_MINUTE: '600',
+    INGEST_TOKENS: 'demo-jobs-ingest-token-01',
+    ADMIN_TOKENS: ADMIN,
+    DATA_DIR: dataDir,
   });
-  const server = createAppServer(createApp({ logger, store, metrics, tokens: { ingest: ['demo-jobs-ingest-token-01'], admin: [ADMIN] }, jobs: runner }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const service = buildService(config, {
+    logger: createLogger({ level: 'silent' }),
+    klaviyo: { speedUp: klaviyoSandbox.speedUp },
+    mavera: { focusGroupPolling: { initialIntervalMs: 50, maxIntervalMs: 200, timeoutMs: 30_000 } },
+  });
+  const { port } = await service.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${port}`;
   const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
     const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return (await res.json()) as Json;
@@ -83,9 +75,7 @@ export async function runJobsDemo(context: JobsDemoContext): Promise<void> {
     const credits = mavera.credits();
     log(`  Mavera received ${mavera.requests().length} requests; credits used ${credits.used}, remaining ${credits.remaining}`);
   } finally {
-    await runner.stop(5000);
-    await new Promise((resolve) => server.close(resolve));
-    await store.close();
+    await service.stop(5000);
     await mavera.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -2,22 +2,11 @@ import 'dotenv/config';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './lib/logger.js';
-import { createMetrics } from './lib/metrics.js';
-import { createAppServer } from './lib/http-server.js';
-import { closeServerGracefully } from './lib/shutdown.js';
-import { openSqliteStore } from './store/sqlite/open.js';
-import { createWebhookWorkers } from '../services/webhooks/webhook-workers.js';
-import { createCachedDailyUsage, createKlaviyoService } from '../services/klaviyo/index.js';
-import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
-import { createSyncKlaviyoApi } from '../services/sync/klaviyo-sync-api.js';
-import { createSyncWorker } from '../services/sync/sync-worker.js';
-import { ALL_JOBS, createJobRunner, createKlaviyoReadsAdapter, createMaveraCallsAdapter } from '../services/jobs/index.js';
-import { createMaveraClient } from '../services/mavera/index.js';
+import { buildService } from './service.js';
 
-/** The only module with effects: reads the environment, listens, handles signals (DESIGN §2). */
+/** The only module with effects: reads the environment, builds the service, listens, handles signals. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -35,69 +24,10 @@ async function main(): Promise<void> {
     logger.fatal('DATABASE_URL (PostgreSQL) is not supported yet; unset it to use the embedded store');
     process.exit(78);
   }
-  const store = openSqliteStore({ dataDir: config.dataDir });
-  const metrics = createMetrics();
-  const version = readPackageVersion();
-  const webhookWorkers = createWebhookWorkers({ store, logger, metrics, forward: config.webhookForward });
-  // ONE Klaviyo service (client + limiters) per process, shared by the sync worker and the jobs.
-  const klaviyoAuth = createKlaviyoAuthMonitor(metrics);
-  const klaviyoLogger = logger.child({ component: 'klaviyo' });
-  const klaviyo = createKlaviyoService({
-    apiKey: config.klaviyo.apiKey,
-    baseUrl: config.klaviyo.baseUrl,
-    revision: config.klaviyo.revision,
-    rateShare: config.klaviyo.rateShare,
-    metrics,
-    logger: klaviyoLogger,
-    onAuthStatus: klaviyoAuth.report,
-    // The reporting endpoints' 225-a-day cap counts across restarts.
-    dailyUsage: createCachedDailyUsage(store.cache, klaviyoLogger),
-  });
-  await klaviyo.limiters.restoreDailyUsage();
-  const syncWorker = createSyncWorker({ outbox: store.outbox, api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger });
-  // Jobs read Klaviyo through the same service (shared limiters); without MAVERA_API_KEY only dry runs.
-  const maveraKey = config.mavera.apiKey;
-  const jobRunner = createJobRunner({
-    store,
-    jobs: ALL_JOBS,
-    klaviyo: createKlaviyoReadsAdapter(klaviyo),
-    mavera: maveraKey
-      ? createMaveraCallsAdapter(
-          createMaveraClient({ apiKey: maveraKey, baseUrl: config.mavera.baseUrl, workspaceId: config.mavera.workspaceId, requestsPerMinute: config.mavera.requestsPerMinute, logger: logger.child({ component: 'mavera' }) }),
-        )
-      : undefined,
-    maveraWorkspaceId: config.mavera.workspaceId,
-    logger: logger.child({ component: 'jobs' }),
-    metrics,
-  });
-  const interruptedRuns = await jobRunner.recoverInterrupted();
-  if (interruptedRuns > 0) logger.warn({ interruptedRuns }, 'job runs left unfinished by a previous process were marked failed');
-
-  const app = createApp({
-    logger,
-    store,
-    metrics,
-    tokens: { ingest: config.auth.ingestTokens, admin: config.auth.adminTokens },
-    version,
-    jobs: jobRunner,
-    readiness: [klaviyoAuth.readiness, syncWorker.readiness],
-    sync: { onEnqueued: syncWorker.notify, workerState: syncWorker.state, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId },
-    webhooks: {
-      secrets: config.klaviyo.webhookSecrets,
-      toleranceS: config.klaviyo.webhookToleranceS,
-      onEventsStored: webhookWorkers.wakeDispatcher,
-      onForwardsRequeued: webhookWorkers.wakeForwarder,
-    },
-  });
-  webhookWorkers.start();
-  await syncWorker.start();
-
-  const server = createAppServer(app);
-  server.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ host: config.host, port }, 'klaviyo-bridge listening');
-  });
+  const service = buildService(config, { logger, version: readPackageVersion() });
+  await service.start();
+  const { port } = await service.listen();
+  logger.info({ host: config.host, port }, 'klaviyo-bridge listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -109,16 +39,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 2000);
     hardStop.unref();
-    // HTTP drains while the background work winds down; the store closes only after both.
-    const [outcome] = await Promise.all([
-      closeServerGracefully(server, config.shutdownTimeoutMs),
-      jobRunner.stop(config.shutdownTimeoutMs),
-      syncWorker.stop(),
-      webhookWorkers.stop(),
-    ]);
-    // A run a last keep-alive request started while HTTP drained is stopped too, before the store goes.
-    await jobRunner.stop(1000);
-    await store.close();
+    const outcome = await service.stop();
     logger.info({ outcome }, 'stopped');
     logger.flush(() => process.exit(0));
   };

@@ -85,11 +85,7 @@ export function medianRatio(subject: ScenarioSummary, reference: ScenarioSummary
   return median(subject.runs.map((r, i) => r.requestsPerSec / ((reference.runs[i] as Measured).requestsPerSec)));
 }
 
-/**
- * A hello-world scenario: `stock` is the baseline every target is stated against; `app-server` is the
- * same app on the service's `createAppServer`, reported beside it (BENCHMARKS.md says why).
- */
-export function helloWorldScenario(server: 'stock' | 'app-server', load: { connections: number; durationS: number; warmupS: number }): () => Promise<Measured> {
-  const label = server === 'stock' ? 'express hello-world (GET /)' : 'express hello-world on createAppServer (GET /)';
-  return () => measure(label, new URL('../servers/hello-world.ts', import.meta.url), [server], (url, beforeMeasure) => runLoad({ ...load, url, beforeMeasure }));
+/** The baseline every target is stated against: a stock Express hello-world in its own process. */
+export function helloWorldScenario(load: { connections: number; durationS: number; warmupS: number }): () => Promise<Measured> {
+  return () => measure('express hello-world (GET /)', new URL('../servers/hello-world.ts', import.meta.url), [], (url, beforeMeasure) => runLoad({ ...load, url, beforeMeasure }));
 }

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { AppError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, isAppError } from './errors.js';
+import { AppError, BadRequestError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, isAppError } from './errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -43,10 +43,18 @@ function fromBodyParser(error: BodyParserError): AppError | undefined {
     case 'entity.too.large':
       return new PayloadTooLargeError(`The request body exceeds the limit of ${error.limit ?? 'the configured'} bytes.`);
     case 'encoding.unsupported':
+      return new UnsupportedMediaTypeError('The request body uses an unsupported Content-Encoding: send it uncompressed (or gzip/deflate where JSON is parsed).');
     case 'charset.unsupported':
-      return new UnsupportedMediaTypeError('The request body uses an unsupported encoding or charset.');
+      return new UnsupportedMediaTypeError('The request body uses an unsupported charset.');
+    case 'request.aborted':
+      return new BadRequestError('The request body could not be read (the client aborted).', { code: 'request_aborted' });
+    case 'request.size.invalid':
+      return new BadRequestError('The request body is shorter or longer than its Content-Length.', { code: 'request_size_invalid' });
     default:
-      return undefined;
+      // Any other client error of body-parser (http-errors marks them expose: true) stays a 400.
+      return error.expose && typeof error.status === 'number' && error.status >= 400 && error.status < 500
+        ? new BadRequestError('The request body could not be read.', { code: 'bad_body' })
+        : undefined;
   }
 }
 

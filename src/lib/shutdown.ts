@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
 
+export type ShutdownOutcome = 'drained' | 'timed_out';
+
 /**
  * Stops accepting connections, lets in-flight requests finish, and resolves once the server is
  * drained, or after `timeoutMs` milliseconds, when the remaining connections are cut.
  */
-export function closeServerGracefully(server: Server, timeoutMs: number): Promise<'drained' | 'timed_out'> {
+export function closeServerGracefully(server: Server, timeoutMs: number): Promise<ShutdownOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     const timer = setTimeout(() => {

@@ -2,16 +2,14 @@ import express from 'express';
 import helmet from 'helmet';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { lazyRequestLogger, observeRequests } from '../../src/lib/access-log.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { createMetrics } from '../../src/lib/metrics.js';
-import { helmetDefaultHeaders } from '../../src/lib/security-headers.js';
+import { requestLogging } from '../../src/lib/request-logging.js';
 import { buildFoundationApp, captureLogs } from '../helpers/foundation-app.js';
 
 const accessLines = (lines: string[]) =>
   lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request completed' || l.msg === 'request errored');
 
-describe('access log', () => {
+describe('access log (pino-http)', () => {
   it('when a request is served, then one line carries id, method, url, status and responseTime', async () => {
     const { app, logs } = buildFoundationApp();
     await request(app).get('/healthz?probe=1').set('x-request-id', 'trace-7');
@@ -40,8 +38,7 @@ describe('access log', () => {
     const logs = captureLogs();
     const logger = createLogger({ level: 'info', destination: logs.stream });
     const app = express();
-    lazyRequestLogger(app.request, logger);
-    app.use(observeRequests({ logger, metrics: createMetrics() }));
+    app.use(requestLogging(logger));
     app.get('/with-log', (req, res) => {
       req.log.info('inside');
       res.json({});
@@ -61,9 +58,28 @@ describe('security headers', () => {
     const expected = (await request(reference).get('/')).headers;
     const { app } = buildFoundationApp();
     const res = await request(app).get('/v1/missing');
-    const names = helmetDefaultHeaders().map(([name]) => name.toLowerCase());
+    const names = Object.keys(expected).filter((name) => !['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'etag', 'x-powered-by'].includes(name));
     expect(names.length).toBeGreaterThanOrEqual(10);
     for (const name of names) expect(res.headers[name]).toBe(expected[name]);
     expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
+
+describe('the 5xx line', () => {
+  it('when a route fails, then the line is an error with the cause, and the answer reveals nothing', async () => {
+    const logs = captureLogs();
+    const logger = createLogger({ level: 'info', destination: logs.stream });
+    const app = express();
+    app.use(requestLogging(logger));
+    app.get('/fails', () => {
+      throw new Error('the disk is full');
+    });
+    const { problemHandler } = await import('../../src/lib/problem.js');
+    app.use(problemHandler());
+    const res = await request(app).get('/fails');
+    expect(res.status).toBe(500);
+    expect(res.text).not.toContain('disk');
+    const [line] = accessLines(logs.lines);
+    expect(line).toMatchObject({ level: 50, msg: 'request errored', problem: 'internal_error', err: { message: 'the disk is full' }, res: { statusCode: 500 } });
   });
 });

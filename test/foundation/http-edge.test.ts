@@ -3,10 +3,11 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createTokenVerifier, requireToken } from '../../src/lib/auth.js';
 import { ValidationError } from '../../src/lib/errors.js';
-import { lazyRequestLogger, observeRequests } from '../../src/lib/access-log.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { problemHandler, requireJsonBody } from '../../src/lib/problem.js';
+import { requestLogging } from '../../src/lib/request-logging.js';
+import { requestMetrics } from '../../src/lib/request-metrics.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, INGEST_TOKEN_ROTATED, buildFoundationApp, captureLogs } from '../helpers/foundation-app.js';
 
 /**
@@ -17,8 +18,8 @@ function buildEdgeApp() {
   const logs = captureLogs();
   const app = express();
   const logger = createLogger({ level: 'info', destination: logs.stream });
-  lazyRequestLogger(app.request, logger);
-  app.use(observeRequests({ logger, metrics: createMetrics() }));
+  app.use(requestLogging(logger));
+  app.use(requestMetrics(createMetrics()));
   const verify = createTokenVerifier({ ingest: [INGEST_TOKEN, INGEST_TOKEN_ROTATED], admin: [ADMIN_TOKEN] });
   app.post('/v1/sample-ingest', requireToken(verify, 'ingest'), requireJsonBody, express.json({ limit: 1024 }), (req, res) => {
     res.status(202).json({ accepted: 1, echo: req.body });
@@ -155,7 +156,7 @@ describe('createApp edges', () => {
   });
 
   it('when JSON is posted to /v1 with the wrong type or too large, then 415 and 413', async () => {
-    const { app } = buildFoundationApp({ jsonBodyLimitBytes: 100 });
+    const { app } = buildFoundationApp({ overrides: { limits: { jsonBodyBytes: 100 } } });
     expect((await request(app).post('/v1/anything').type('text/csv').send('a,b')).status).toBe(415);
     expect((await request(app).post('/v1/anything').send({ a: 'x'.repeat(200) })).status).toBe(413);
   });
@@ -177,10 +178,15 @@ describe('createApp edges', () => {
   });
 
   it('when /readyz is asked, then the store check is reported; a failing store gives 503', async () => {
-    const { app, store } = buildFoundationApp();
+    const { app, store, service } = buildFoundationApp();
+    // A service whose workers have not started is not ready; once started, it is.
+    expect((await request(app).get('/readyz')).body.checks.worker.ok).toBe(false);
+    await service.start();
     const ok = await request(app).get('/readyz');
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ status: 'ok', checks: { store: { ok: true } } });
+    expect(ok.body).toMatchObject({ status: 'ok', checks: { store: { ok: true }, worker: { ok: true } } });
+    await service.syncWorker.stop();
+    await service.webhookWorkers.stop();
     await store.close();
     const failing = await request(app).get('/readyz');
     expect(failing.status).toBe(503);

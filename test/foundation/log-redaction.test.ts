@@ -1,10 +1,11 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { lazyRequestLogger, observeRequests } from '../../src/lib/access-log.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { problemHandler } from '../../src/lib/problem.js';
+import { requestLogging } from '../../src/lib/request-logging.js';
+import { requestMetrics } from '../../src/lib/request-metrics.js';
 import { buildFoundationApp, captureLogs } from '../helpers/foundation-app.js';
 
 const SECRETS = {
@@ -43,8 +44,8 @@ describe('log redaction', () => {
     const logs = captureLogs();
     const app = express();
     const logger = createLogger({ level: 'info', destination: logs.stream });
-    lazyRequestLogger(app.request, logger);
-    app.use(observeRequests({ logger, metrics: createMetrics() }));
+    app.use(requestLogging(logger));
+    app.use(requestMetrics(createMetrics()));
     app.use(express.json());
     app.post('/leaky', (req) => {
       req.log.info({ headers: req.headers, body: req.body }, `processing for ${SECRETS.email} / ${SECRETS.phone}`);

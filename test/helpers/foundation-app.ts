@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp, type AppDeps } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { createMetrics } from '../../src/lib/metrics.js';
-import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import { buildService, type ServiceOverrides } from '../../src/service.js';
+import { tempDir } from './temp-dirs.js';
 
 export const INGEST_TOKEN = 'ingest-token-aaaaaaaaaaaa';
 export const INGEST_TOKEN_ROTATED = 'ingest-token-bbbbbbbbbbbb';
@@ -23,17 +20,25 @@ export function captureLogs() {
   return { stream, lines, text: () => lines.join('\n') };
 }
 
-/** A foundation-only app on a fresh temporary SQLite store, with captured logs. */
-export function buildFoundationApp(overrides: Partial<AppDeps> = {}) {
+/** The environment of a test service: a sandbox-shaped key, the tokens above, a fresh temp data dir. */
+export function testEnv(env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    KLAVIYO_API_KEY: 'pk_test_service_0001',
+    KLAVIYO_BASE_URL: 'http://127.0.0.1:9',
+    INGEST_TOKENS: `${INGEST_TOKEN},${INGEST_TOKEN_ROTATED}`,
+    ADMIN_TOKENS: ADMIN_TOKEN,
+    DATA_DIR: tempDir('kb-app-'),
+    ...env,
+  };
+}
+
+/**
+ * The real service, built by the composition root (src/service.ts) from a test environment, with
+ * captured logs; its workers are not started unless the test calls `service.start()`.
+ */
+export function buildFoundationApp(options: { env?: Record<string, string | undefined>; overrides?: ServiceOverrides } = {}) {
   const logs = captureLogs();
   const logger = createLogger({ level: 'info', destination: logs.stream });
-  const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'kb-app-')) });
-  const deps: AppDeps = {
-    logger,
-    store,
-    metrics: createMetrics(),
-    tokens: { ingest: [INGEST_TOKEN, INGEST_TOKEN_ROTATED], admin: [ADMIN_TOKEN] },
-    ...overrides,
-  };
-  return { app: createApp(deps), deps, logs, store };
+  const service = buildService(loadConfig(testEnv(options.env)), { logger, ...options.overrides });
+  return { app: service.app, service, logs, store: service.store, deps: { logger, metrics: service.metrics, store: service.store } };
 }

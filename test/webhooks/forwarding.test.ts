@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/app.js';
 import type { ForwardTarget } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
@@ -13,7 +12,6 @@ import type { Store } from '../../src/store/store.js';
 import { createWebhookDispatcher } from '../../services/webhooks/dispatcher.js';
 import { createForwardHandler } from '../../services/webhooks/forward-handler.js';
 import { createForwardWorker } from '../../services/webhooks/forward-worker.js';
-import { createWebhookWorkers } from '../../services/webhooks/webhook-workers.js';
 import { ADMIN_TOKEN } from '../helpers/foundation-app.js';
 import { buildKlaviyoDeliveryBody, buildKlaviyoWebhookEvent, signKlaviyoDelivery } from '../helpers/klaviyo-webhook-signer.js';
 import { startLocalReceiver } from './local-receiver.js';
@@ -199,16 +197,14 @@ describe('the dispatcher', () => {
 
   it('when the workers run in the background, then a delivery reaches the subscriber without polling delays and stop() returns', async () => {
     const receiver = await startLocalReceiver();
-    const built = buildWebhookApp();
-    const workers = createWebhookWorkers({
-      store: built.store,
-      logger: silent,
-      metrics: built.deps.metrics,
-      forward: { targets: [{ url: receiver.url(), topics: [] }], secret: WHSEC },
-      dispatcherPollIntervalMs: 60_000,
-      forwardWorker: { pollIntervalMs: 60_000 },
+    const built = buildWebhookApp({
+      secrets: [SECRET_CURRENT],
+      clock: () => new Date(),
+      env: { WEBHOOK_FORWARD_URLS: receiver.url(), WEBHOOK_FORWARD_SECRET: WHSEC },
+      overrides: { webhooks: { dispatcherPollIntervalMs: 60_000, forwardWorker: { pollIntervalMs: 60_000 } } },
     });
-    const app = createApp({ ...built.deps, webhooks: { secrets: [SECRET_CURRENT], toleranceS: 300, onEventsStored: workers.wakeDispatcher } });
+    const { app, service } = built;
+    const workers = service.webhookWorkers;
     workers.start();
     const d = signKlaviyoDelivery({ secret: SECRET_CURRENT, body: buildKlaviyoDeliveryBody() });
     expect((await request(app).post('/webhooks/klaviyo').set(d.headers).send(d.body)).status).toBe(200);

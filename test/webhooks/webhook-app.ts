@@ -1,4 +1,4 @@
-import type { AppDeps } from '../../src/app.js';
+import type { ServiceOverrides } from '../../src/service.js';
 import { buildFoundationApp } from '../helpers/foundation-app.js';
 
 export const SECRET_CURRENT = 'klaviyo-secret-current-0001';
@@ -6,15 +6,16 @@ export const SECRET_PREVIOUS = 'klaviyo-secret-previous-002';
 export const NOW = new Date('2026-04-13T22:50:12Z');
 export const TOLERANCE_S = 300;
 
-/** The real app on a fresh SQLite store, with two webhook secrets (rotation) and a pinned clock. */
-export function buildWebhookApp(options: { secrets?: string[]; bodyLimitBytes?: number; extra?: Partial<AppDeps> } = {}) {
+/** The real service on a fresh SQLite store, with two webhook secrets (rotation) and a pinned clock. */
+export function buildWebhookApp(
+  options: { secrets?: string[]; bodyLimitBytes?: number; toleranceS?: number; clock?: () => Date; env?: Record<string, string>; overrides?: ServiceOverrides } = {},
+) {
   return buildFoundationApp({
-    webhooks: {
-      secrets: options.secrets ?? [SECRET_CURRENT, SECRET_PREVIOUS],
-      toleranceS: TOLERANCE_S,
-      bodyLimitBytes: options.bodyLimitBytes,
-      clock: () => NOW,
+    env: {
+      KLAVIYO_WEBHOOK_SECRETS: (options.secrets ?? [SECRET_CURRENT, SECRET_PREVIOUS]).join(','),
+      KLAVIYO_WEBHOOK_TOLERANCE_S: String(options.toleranceS ?? TOLERANCE_S),
+      ...options.env,
     },
-    ...options.extra,
+    overrides: { clock: options.clock ?? (() => NOW), limits: { webhookBodyBytes: options.bodyLimitBytes }, ...options.overrides },
   });
 }

@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/store/store.js';
 import { ADMIN_TOKEN, INGEST_TOKEN } from '../helpers/foundation-app.js';
 import { buildKlaviyoDeliveryBody, buildKlaviyoWebhookEvent, signKlaviyoDelivery } from '../helpers/klaviyo-webhook-signer.js';
@@ -18,12 +17,9 @@ describe('GET /v1/webhooks/events', () => {
   /** Five deliveries of one event each, alternating topics, received one minute apart. */
   async function seeded() {
     let clockNow = NOW;
-    const built = buildWebhookApp();
+    const built = buildWebhookApp({ secrets: [SECRET_CURRENT], toleranceS: 10 ** 6, clock: () => clockNow });
     store = built.store;
-    const app = createApp({
-      ...built.deps,
-      webhooks: { secrets: [SECRET_CURRENT], toleranceS: 10 ** 6, clock: () => clockNow },
-    });
+    const app = built.app;
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
       clockNow = new Date(NOW.getTime() + i * 60_000);

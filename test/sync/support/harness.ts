@@ -1,20 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import nock from 'nock';
 import supertest from 'supertest';
 import { startKlaviyoSandbox, type KlaviyoSandbox, type KlaviyoSandboxOptions } from '../../../sandbox/klaviyo/index.js';
-import { createApp } from '../../../src/app.js';
+import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/lib/logger.js';
-import { createMetrics } from '../../../src/lib/metrics.js';
-import { openSqliteStore } from '../../../src/store/sqlite/open.js';
+import type { createMetrics } from '../../../src/lib/metrics.js';
+import { buildService } from '../../../src/service.js';
 import type { Store } from '../../../src/store/store.js';
-import { createKlaviyoService } from '../../../services/klaviyo/index.js';
-import { createKlaviyoAuthMonitor } from '../../../services/sync/klaviyo-auth-monitor.js';
-import { createSyncKlaviyoApi } from '../../../services/sync/klaviyo-sync-api.js';
-import { createSyncWorker, type SyncWorker } from '../../../services/sync/sync-worker.js';
+import type { SyncWorker } from '../../../services/sync/sync-worker.js';
 import type { SyncTuning } from '../../../services/sync/sync-tuning.js';
 import { captureLogs } from '../../helpers/foundation-app.js';
+import { tempDir } from '../../helpers/temp-dirs.js';
 
 export const INGEST = 'Bearer ingest-token-sync-000001';
 export const ADMIN = 'Bearer admin-token-sync-0000001';
@@ -59,38 +54,23 @@ export async function startSyncHarness(
     ...options.sandbox,
     live: { profileImportJobMs: 200, ...options.sandbox?.live },
   });
-  const dir = mkdtempSync(join(tmpdir(), 'kb-sync-'));
-  const store = openSqliteStore({ dataDir: dir });
   const logs = captureLogs();
-  const logger = createLogger({ level: 'info', destination: logs.stream });
-  const metrics = createMetrics();
-  const auth = createKlaviyoAuthMonitor(metrics);
-  const klaviyo = createKlaviyoService({
-    apiKey: SANDBOX_KEY,
-    baseUrl: sandbox.url,
-    revision: '2026-07-15',
-    speedUp: sandbox.speedUp,
-    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 },
-    metrics,
-    logger,
-    onAuthStatus: auth.report,
+  const config = loadConfig({
+    KLAVIYO_API_KEY: SANDBOX_KEY,
+    KLAVIYO_BASE_URL: sandbox.url,
+    KLAVIYO_REVISION: '2026-07-15',
+    KLAVIYO_CONSENT_LIST_ID: options.consentListId,
+    INGEST_TOKENS: INGEST.slice(7),
+    ADMIN_TOKENS: ADMIN.slice(7),
+    DATA_DIR: tempDir('kb-sync-'),
   });
-  const worker = createSyncWorker({
-    outbox: store.outbox,
-    api: createSyncKlaviyoApi(klaviyo),
-    auth,
-    metrics,
-    logger,
-    tuning: { ...FAST_TUNING, ...options.tuning },
+  // The service exactly as server.ts builds it; only the timings are the tests' (same logic, shorter waits).
+  const service = buildService(config, {
+    logger: createLogger({ level: 'info', destination: logs.stream }),
+    klaviyo: { speedUp: sandbox.speedUp, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } },
+    syncTuning: { ...FAST_TUNING, ...options.tuning },
   });
-  const app = createApp({
-    logger,
-    store,
-    metrics,
-    tokens: { ingest: [INGEST.slice(7)], admin: [ADMIN.slice(7)] },
-    readiness: [auth.readiness, worker.readiness],
-    sync: { onEnqueued: worker.notify, workerState: worker.state, limiterStats: klaviyo.limiters.stats, consentListId: options.consentListId },
-  });
+  const { app, store, metrics, syncWorker: worker } = service;
   if (options.startWorker !== false) await worker.start();
 
   return {
@@ -110,10 +90,8 @@ export async function startSyncHarness(
       }
     },
     async close() {
-      await worker.stop();
-      await store.close();
+      await service.stop(2_000);
       await sandbox.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
