@@ -53,7 +53,10 @@ export class ClassLimiter {
   private readonly waiters: Waiter[] = [];
   private pausedUntil = 0;
   private inFlight = 0;
-  /** Klaviyo's own view of the steady window (RateLimit-Remaining / RateLimit-Reset). */
+  /**
+   * Klaviyo's own count (RateLimit-Remaining) of the window RateLimit-Reset describes (live: the
+   * 1 s burst window), valid until `until`: it can only hold requests back, never let more through.
+   */
   private serverHint: { remaining: number; until: number } | undefined;
   private wake: { at: number; cancel: AbortController } | undefined;
   /** The day window's length in ms, for a class with a daily cap. */
@@ -105,10 +108,19 @@ export class ClassLimiter {
     return waitMs;
   }
 
-  /** Tightens the class by Klaviyo's RateLimit-Remaining / RateLimit-Reset (seconds) of a non-429 answer. */
-  observe(remaining: number, resetSeconds: number): void {
-    const until = this.options.clock.now() + (resetSeconds * SECOND_MS) / this.options.speedUp;
-    this.serverHint = { remaining, until };
+  /**
+   * Tightens the class by Klaviyo's RateLimit-Remaining of a non-429 answer, for `holdSeconds`
+   * (Klaviyo time) until the described window resets. While an earlier hint still holds, the two
+   * are merged the strict way (fewer remaining, later end): answers may arrive out of order.
+   */
+  observe(remaining: number, holdSeconds: number): void {
+    const now = this.options.clock.now();
+    const until = now + (holdSeconds * SECOND_MS) / this.options.speedUp;
+    const current = this.serverHint;
+    this.serverHint =
+      current && current.until > now
+        ? { remaining: Math.min(current.remaining, remaining), until: Math.max(current.until, until) }
+        : { remaining, until };
     this.release();
   }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../../src/lib/logger.js';
 import type { Metrics } from '../../src/lib/metrics.js';
-import { KlaviyoAuthError, KlaviyoRateLimitedError, type KlaviyoOutcome, toKlaviyoError } from './errors.js';
+import { KlaviyoAuthError, KlaviyoRateLimitedError, KlaviyoRevisionRetiredError, type KlaviyoOutcome, toKlaviyoError } from './errors.js';
 import type { KlaviyoLimiters } from './limiter.js';
 import type { KlaviyoLimitClassName } from './rate-limits.js';
 import { backoffDelayMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
@@ -25,10 +25,14 @@ export interface KlaviyoClientOptions {
   retry?: Partial<RetryOptions>;
   /** Most time one call may spend waiting out 429s, in milliseconds (default 300 000). */
   maxThrottleWaitMs?: number;
-  metrics?: Pick<Metrics, 'klaviyoRequests' | 'klaviyoThrottled'>;
+  /** `klaviyoRevisionRetired` (optional) is set to 1 on a 410 and back to 0 on the next success. */
+  metrics?: Pick<Metrics, 'klaviyoRequests' | 'klaviyoThrottled'> & Partial<Pick<Metrics, 'klaviyoRevisionRetired'>>;
   logger?: Logger;
-  /** Called with false after a 401/403 and with true after a 2xx (drives /readyz). */
-  onAuthStatus?: (ok: boolean) => void;
+  /**
+   * Called with false and the error after a 401, a JSON 403 or a 410 (a `KlaviyoRevisionRetiredError`),
+   * and with true after a 2xx (drives /readyz through services/sync/klaviyo-auth-monitor.ts).
+   */
+  onAuthStatus?: (ok: boolean, error?: KlaviyoAuthError) => void;
 }
 
 export interface KlaviyoRequest {
@@ -73,6 +77,21 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
   const maxThrottleWaitMs = options.maxThrottleWaitMs ?? 300_000;
   const { limiters, metrics, logger, onAuthStatus } = options;
+  /** Whether the pinned revision was last answered 410 (logged once, until a success clears it). */
+  let revisionRetired = false;
+  const noteRevisionRetired = (error: KlaviyoRevisionRetiredError) => {
+    metrics?.klaviyoRevisionRetired?.set(1);
+    if (revisionRetired) return;
+    revisionRetired = true;
+    logger?.error({ revision: options.revision, limitClass: error.limitClass }, `${error.message}; requests stay pending until then`);
+  };
+  const noteSuccess = () => {
+    if (revisionRetired) {
+      revisionRetired = false;
+      metrics?.klaviyoRevisionRetired?.set(0);
+    }
+    onAuthStatus?.(true);
+  };
 
   async function attempt(request: KlaviyoRequest, body: string | undefined): Promise<KlaviyoOutcome> {
     const url = buildUrl(options.baseUrl, request.path, request.query);
@@ -111,10 +130,10 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
 
       if (outcome.kind === 'response' && outcome.status < 400) {
         limiters.observeHeaders(limitClass, outcome.headers);
-        onAuthStatus?.(true);
+        noteSuccess();
         return { status: outcome.status, headers: outcome.headers, body: outcome.body as T };
       }
-      const error = toKlaviyoError(outcome, limitClass, clock.now());
+      const error = toKlaviyoError(outcome, limitClass, clock.now(), options.revision);
       if (error instanceof KlaviyoRateLimitedError) {
         metrics?.klaviyoThrottled.inc({ limit_class: limitClass });
         // The limiter holds back the whole class; this call waits in line without spending an attempt.
@@ -125,7 +144,8 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
         throw error;
       }
       if (outcome.kind === 'response') limiters.observeHeaders(limitClass, outcome.headers);
-      if (error instanceof KlaviyoAuthError) onAuthStatus?.(false);
+      if (error instanceof KlaviyoRevisionRetiredError) noteRevisionRetired(error);
+      if (error instanceof KlaviyoAuthError) onAuthStatus?.(false, error);
       failures += 1;
       if (!error.retryable || !request.idempotent || failures >= retry.maxAttempts) throw error;
       const delayMs = backoffDelayMs(failures, retry, random);

@@ -65,7 +65,22 @@ export class KlaviyoValidationError extends KlaviyoError {
   }
 }
 
+/** Klaviyo refused the request as ours (401, or a JSON 403 such as a missing scope or Advanced KDP). */
 export class KlaviyoAuthError extends KlaviyoError {}
+
+/**
+ * 410 Gone: Klaviyo has retired the pinned `revision` (KLAVIYO_REVISION). Nothing works again until
+ * the revision is raised, so it is handled like a rejected key: items stay pending, delivery
+ * pauses, /readyz fails (services/sync/klaviyo-auth-monitor.ts) and `klaviyo_revision_retired` is 1.
+ */
+export class KlaviyoRevisionRetiredError extends KlaviyoAuthError {
+  /** The revision Klaviyo refused, when the caller knew it. */
+  readonly revision: string | undefined;
+  constructor(init: KlaviyoErrorInit & { revision: string | undefined }) {
+    super(init);
+    this.revision = init.revision;
+  }
+}
 
 export class KlaviyoDuplicateProfileError extends KlaviyoError {
   /** The existing profile that holds the identifiers we sent (`meta.duplicate_profile_id`). */
@@ -77,6 +92,13 @@ export class KlaviyoDuplicateProfileError extends KlaviyoError {
 }
 
 export class KlaviyoClientError extends KlaviyoError {}
+
+/**
+ * The resource does not exist: a 404, or, on a read by id, the 400 live Klaviyo answers for an id
+ * that is not in the resource's format (`GET /api/events/NOPE01` → 400 "Invalid Event ID"). Branch
+ * on this class, not on `status` (which stays the status Klaviyo sent: 404 or 400).
+ */
+export class KlaviyoNotFoundError extends KlaviyoClientError {}
 
 export class KlaviyoTransientError extends KlaviyoError {}
 

@@ -4,10 +4,13 @@ import {
   KlaviyoDuplicateProfileError,
   type KlaviyoError,
   type KlaviyoErrorDetail,
+  KlaviyoNotFoundError,
   KlaviyoRateLimitedError,
+  KlaviyoRevisionRetiredError,
   KlaviyoTransientError,
   KlaviyoValidationError,
 } from './error-classes.js';
+import { readRateLimitHeaders } from './rate-limit-headers.js';
 import type { KlaviyoLimitClassName } from './rate-limits.js';
 
 export * from './error-classes.js';
@@ -23,12 +26,14 @@ export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
 /**
  * The one place that turns a failed Klaviyo call into a typed error (STYLE 6).
- * `now` (epoch ms) is only needed to read an HTTP-date Retry-After.
+ * `now` (epoch ms) is only needed to read an HTTP-date Retry-After; `revision` (the one the request
+ * carried) only to name it in a 410.
  */
 export function toKlaviyoError(
   outcome: KlaviyoOutcome,
   limitClass?: KlaviyoLimitClassName,
   now: number = Date.now(),
+  revision?: string,
 ): KlaviyoError {
   if (outcome.kind === 'network') {
     return new KlaviyoTransientError({
@@ -60,11 +65,36 @@ export function toKlaviyoError(
     errors,
   };
   if (status === 429) {
-    const retryAfterMs = parseRetryAfterMs(outcome.headers.get('retry-after'), now) ?? DEFAULT_RETRY_AFTER_MS;
+    // Live 429s carry Retry-After and no RateLimit-* headers; should one carry only those, its reset is the wait.
+    const reset = readRateLimitHeaders(outcome.headers);
+    const retryAfterMs =
+      parseRetryAfterMs(outcome.headers.get('retry-after'), now) ??
+      (reset ? Math.max(DEFAULT_RETRY_AFTER_MS, reset.holdSeconds * 1000) : DEFAULT_RETRY_AFTER_MS);
     return new KlaviyoRateLimitedError({ ...base, retryable: true, retryAfterMs });
   }
   if (status === 400) return new KlaviyoValidationError({ ...base, retryable: false });
+  if (status === 403 && isEdgeChallenge(outcome.headers, outcome.body)) {
+    // An HTML page from the edge proxy (Cloudflare's bot check), not Klaviyo judging our key: it passes.
+    const mitigated = outcome.headers.get('cf-mitigated');
+    return new KlaviyoTransientError({
+      ...base,
+      code: 'edge_challenge',
+      message: `Klaviyo's edge proxy answered 403${mitigated ? ` (cf-mitigated: ${mitigated})` : ' with an HTML page'}: a transient block, not a rejected key`,
+      retryable: true,
+    });
+  }
   if (status === 401 || status === 403) return new KlaviyoAuthError({ ...base, retryable: false });
+  if (status === 410) {
+    const named = revision ? `revision ${revision}` : 'the pinned revision';
+    return new KlaviyoRevisionRetiredError({
+      ...base,
+      code: 'revision_retired',
+      message: `Klaviyo answered 410 Gone: ${named} is retired; raise KLAVIYO_REVISION to a supported revision`,
+      retryable: false,
+      revision,
+    });
+  }
+  if (status === 404) return new KlaviyoNotFoundError({ ...base, retryable: false });
   const duplicate = errors.find((e) => e.code === 'duplicate_profile');
   if (status === 409 && duplicate) {
     const id = duplicate.meta?.['duplicate_profile_id'];
@@ -78,6 +108,36 @@ export function toKlaviyoError(
   // 408 means the request never reached processing: as safe to repeat as a 5xx.
   if (status >= 500 || status === 408) return new KlaviyoTransientError({ ...base, retryable: true });
   return new KlaviyoClientError({ ...base, retryable: false });
+}
+
+/**
+ * A read by id (`GET /api/events/{id}`) that Klaviyo answered 400 without naming a query parameter
+ * or header: the only other input is the id in the path, so the id is malformed, and no resource has
+ * it. Live Klaviyo answers such ids 400, not 404 ("Invalid Event ID: 'NOPE01'", pointer `/data/id`);
+ * this gives the 404 meaning back. Any other error comes back unchanged.
+ */
+export function malformedIdAsNotFound(error: unknown, resource: string, id: string): unknown {
+  if (!(error instanceof KlaviyoValidationError) || error.status !== 400) return error;
+  if (error.errors.some((detail) => detail.parameter !== undefined)) return error;
+  return new KlaviyoNotFoundError({
+    status: error.status,
+    code: 'not_found',
+    message: `Klaviyo has no ${resource} with id '${id}' (the id is not in its format: ${error.message})`,
+    retryable: false,
+    limitClass: error.limitClass,
+    errors: error.errors,
+    cause: error,
+  });
+}
+
+/**
+ * Whether a 403 is an edge proxy's page rather than Klaviyo's JSON:API answer: Cloudflare marks its
+ * challenges `cf-mitigated: challenge` and serves them as text/html; Klaviyo's own 403 is JSON.
+ */
+function isEdgeChallenge(headers: Headers, body: unknown): boolean {
+  if (headers.get('cf-mitigated') !== null) return true;
+  if (/\btext\/html\b/i.test(headers.get('content-type') ?? '')) return true;
+  return typeof body === 'string' && /^\s*<(!doctype|html)/i.test(body);
 }
 
 /** Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3); returns milliseconds. */

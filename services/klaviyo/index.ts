@@ -61,6 +61,7 @@ export type { DailyUsageLog, KlaviyoLimiters, KlaviyoLimitersOptions } from './l
 export { createCachedDailyUsage } from './daily-usage.js';
 export type { ClassLimiterStats, KlaviyoPermit } from './class-limiter.js';
 export * from './rate-limits.js';
+export { parseRateLimitLimit, readRateLimitHeaders, type RateLimitLimitHeader, type RateLimitObservation, type RateLimitPolicy } from './rate-limit-headers.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 export { paginate, paginatePages, type PagedRead } from './paginate.js';
 export { klaviyoFilter } from './filters.js';

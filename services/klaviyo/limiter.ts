@@ -1,4 +1,5 @@
 import { ClassLimiter, type ClassLimiterStats, type KlaviyoPermit } from './class-limiter.js';
+import { readRateLimitHeaders } from './rate-limit-headers.js';
 import { type KlaviyoBudget, KLAVIYO_LIMIT_CLASSES, type KlaviyoLimitClassName, scaleBudget } from './rate-limits.js';
 import { type Clock, abortableSleep, type Sleep, systemClock } from './timing.js';
 
@@ -40,7 +41,10 @@ export interface KlaviyoLimiters {
   acquire(limitClass: KlaviyoLimitClassName, signal?: AbortSignal): Promise<KlaviyoPermit>;
   /** After a 429: pauses the class for Retry-After (Klaviyo ms). Returns the wait we apply, in ms. */
   pause(limitClass: KlaviyoLimitClassName, retryAfterMs: number): number;
-  /** Feeds the RateLimit-Remaining / RateLimit-Reset headers of a non-429 answer. */
+  /**
+   * Feeds the RateLimit-* headers of a non-429 answer (live list form, see rate-limit-headers.ts):
+   * once Remaining is spent, the class waits until the window they describe resets. Only tightens.
+   */
   observeHeaders(limitClass: KlaviyoLimitClassName, headers: Headers): void;
   /** The budget this process applies to the class (after the rate share). */
   budget(limitClass: KlaviyoLimitClassName): KlaviyoBudget;
@@ -81,11 +85,8 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
     acquire: (limitClass, signal) => limiterFor(limitClass).acquire(signal),
     pause: (limitClass, retryAfterMs) => limiterFor(limitClass).pause(retryAfterMs),
     observeHeaders(limitClass, headers) {
-      const remaining = Number(headers.get('ratelimit-remaining') ?? Number.NaN);
-      const reset = Number(headers.get('ratelimit-reset') ?? Number.NaN);
-      if (Number.isFinite(remaining) && Number.isFinite(reset) && reset >= 0) {
-        limiterFor(limitClass).observe(remaining, reset);
-      }
+      const observed = readRateLimitHeaders(headers);
+      if (observed) limiterFor(limitClass).observe(observed.remaining, observed.holdSeconds);
     },
     budget,
     stats() {

@@ -104,7 +104,7 @@ describe('createKlaviyoClient: retries', () => {
     const { sent, call, onAuthStatus } = setup([{ status: 401 }, ok()]);
     await expect(call()).rejects.toBeInstanceOf(KlaviyoAuthError);
     expect(sent).toHaveLength(1);
-    expect(onAuthStatus).toHaveBeenLastCalledWith(false);
+    expect(onAuthStatus).toHaveBeenLastCalledWith(false, expect.any(KlaviyoAuthError));
     await call();
     expect(onAuthStatus).toHaveBeenLastCalledWith(true);
   });

@@ -78,15 +78,16 @@ describe('createKlaviyoLimiters', () => {
     expect(grants).toEqual([5_000]);
   });
 
-  it('when Klaviyo reports no remaining steady budget, then the class waits for its reset', async () => {
+  it('when Klaviyo reports no remaining steady budget, then the class waits for its reset (whole seconds, rounded up)', async () => {
     const { time, limiters, grants, acquire } = setup({ burstPerSecond: 10, steadyPerMinute: 100 });
-    limiters.observeHeaders('get_flows', new Headers({ 'RateLimit-Remaining': '1', 'RateLimit-Reset': '30' }));
+    // The first member names the minute policy: Remaining/Reset describe the 60 s window.
+    limiters.observeHeaders('get_flows', new Headers({ 'RateLimit-Limit': '100, 10;w=1, 100;w=60', 'RateLimit-Remaining': '1', 'RateLimit-Reset': '30' }));
     const both = Promise.all([acquire(), acquire()]);
-    await time.advance(29_000);
+    await time.advance(30_999);
     expect(grants).toEqual([0]);
-    await time.advance(1_000);
+    await time.advance(1);
     await both;
-    expect(grants).toEqual([0, 30_000]);
+    expect(grants).toEqual([0, 31_000]);
   });
 
   it('when speedUp is 10, then windows and pauses are ten times shorter', async () => {

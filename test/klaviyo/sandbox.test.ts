@@ -97,7 +97,7 @@ describe('Klaviyo service against the sandbox', () => {
     sandbox.faults.set({ authFailure: true });
     await expect(service.segments.get(sandbox.truth.segments.sizes[0]?.id ?? '')).rejects.toBeInstanceOf(KlaviyoAuthError);
     expect(sandbox.received().filter((r) => r.path.startsWith('/api/segments/')).map((r) => r.status)).toEqual([401]);
-    expect(onAuthStatus).toHaveBeenLastCalledWith(false);
+    expect(onAuthStatus).toHaveBeenLastCalledWith(false, expect.any(KlaviyoAuthError));
     sandbox.faults.reset();
     await service.segments.get(sandbox.truth.segments.sizes[0]?.id ?? '');
     expect(onAuthStatus).toHaveBeenLastCalledWith(true);
