@@ -2,10 +2,9 @@ import type { Logger } from 'pino';
 import { abortableSleep, type Sleep } from '../../src/lib/abortable.js';
 import type { FocusGroupDescription } from './focus-group-adapter.js';
 import { DEFAULT_FOCUS_GROUP_POLLING, runFocusGroup, type FocusGroupPolling, type FocusGroupRun, type FocusGroupRunOptions } from './focus-group-runner.js';
-import { createRequestWindowLimiter } from './rate-window.js';
+import { createConcurrencyCap, createPlanRateLimiter } from './limiters.js';
 import { readGeneration, readGenerationApps, readMaveMessage, readPersona, readPersonaList, readUsage } from './responses.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
-import { createSemaphore, type Semaphore } from './semaphore.js';
 import { createMaveraTransport } from './transport.js';
 import type {
   Generation,
@@ -42,7 +41,7 @@ export interface MaveraClientOptions {
   /** Per-attempt HTTP deadline, milliseconds. Mave can take 30–90 s, hence the 120 s default. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
-  /** Mavera's documented caps: Mave 10 and Focus Groups 5 in flight. Lower them to share a key. */
+  /** Mavera's documented caps: Mave 10 and Focus Groups 5 in flight (Bottleneck `maxConcurrent`). Lower them to share a key. */
   concurrency?: { mave?: number; focusGroups?: number };
   focusGroupPolling?: Partial<FocusGroupPolling>;
 }
@@ -62,23 +61,19 @@ export interface MaveraClient {
   /** Creates a focus group and polls it to completion, holding one of the slots (default 5) throughout. */
   runFocusGroup(description: FocusGroupDescription, options?: FocusGroupRunOptions): Promise<FocusGroupRun>;
   getUsage(options?: MaveraCallOptions): Promise<Usage>;
+  /**
+   * For shutdown, after the callers were cancelled: calls still waiting for a slot (and any later
+   * call) reject with MaveraClientStoppedError, and the rate limiter's timers are cleared.
+   */
+  stop(): void;
 }
 
 const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-async function holding<T>(slots: Semaphore, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
-  const release = await slots.acquire(signal);
-  try {
-    return await work();
-  } finally {
-    release();
-  }
-}
-
 export function createMaveraClient(options: MaveraClientOptions): MaveraClient {
   const clock = options.clock ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
-  const limiter = createRequestWindowLimiter({ requestsPerWindow: options.requestsPerMinute, clock, sleep });
+  const limiter = createPlanRateLimiter({ requestsPerMinute: options.requestsPerMinute, clock, sleep });
   const transport = createMaveraTransport({
     apiKey: options.apiKey,
     baseUrl: options.baseUrl,
@@ -91,8 +86,8 @@ export function createMaveraClient(options: MaveraClientOptions): MaveraClient {
     timeoutMs: options.timeoutMs ?? 120_000,
     logger: options.logger,
   });
-  const maveSlots = createSemaphore(options.concurrency?.mave ?? 10);
-  const focusGroupSlots = createSemaphore(options.concurrency?.focusGroups ?? 5);
+  const maveSlots = createConcurrencyCap('mave', options.concurrency?.mave ?? 10);
+  const focusGroupSlots = createConcurrencyCap('focus-groups', options.concurrency?.focusGroups ?? 5);
   const focusGroupDeps = {
     transport,
     slots: focusGroupSlots,
@@ -133,13 +128,18 @@ export function createMaveraClient(options: MaveraClientOptions): MaveraClient {
       return readGeneration(await transport({ operation: 'generations.create', method: 'POST', path: '/generations', body, signal }));
     },
     async maveChat(body, { signal } = {}) {
-      return holding(maveSlots, signal, async () => readMaveMessage(await transport({ operation: 'mave.chat', method: 'POST', path: '/mave/chat', body, signal })));
+      return maveSlots.run(signal, async () => readMaveMessage(await transport({ operation: 'mave.chat', method: 'POST', path: '/mave/chat', body, signal })));
     },
     runFocusGroup(description, runOptions) {
       return runFocusGroup(focusGroupDeps, description, runOptions);
     },
     async getUsage({ signal } = {}) {
       return readUsage(await transport({ operation: 'usage.get', method: 'GET', path: '/usage', signal }));
+    },
+    stop() {
+      maveSlots.stop();
+      focusGroupSlots.stop();
+      limiter.stop();
     },
   };
   return client;

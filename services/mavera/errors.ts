@@ -100,3 +100,10 @@ export class MaveraFocusGroupError extends MaveraError {
     this.creditsUsed = options.creditsUsed;
   }
 }
+
+/** The client was stopped (shutdown) while the call waited for a slot, or before it was made. */
+export class MaveraClientStoppedError extends MaveraError {
+  constructor(cause?: unknown) {
+    super({ code: 'mavera_client_stopped', detail: 'the Mavera client was stopped before this call could be sent', cause, retryable: false });
+  }
+}

@@ -9,7 +9,7 @@ import {
   type FocusGroupStatus,
   type FocusGroupWireRequest,
 } from './focus-group-adapter.js';
-import type { Semaphore } from './semaphore.js';
+import type { MaveraLimiter } from './limiters.js';
 import type { MaveraTransport } from './transport.js';
 import type { MaveraCallOptions } from './types.js';
 
@@ -45,7 +45,7 @@ export interface FocusGroupRun {
 export interface FocusGroupRunnerDeps {
   transport: MaveraTransport;
   /** Mavera allows 5 focus groups generating at once: a slot is held from create to last poll. */
-  slots: Semaphore;
+  slots: MaveraLimiter;
   clock: () => number;
   sleep: Sleep;
   workspaceId: string | undefined;
@@ -63,8 +63,7 @@ export async function runFocusGroup(deps: FocusGroupRunnerDeps, description: Foc
   const polling = { ...deps.polling, ...definedOnly(options) };
   if (!deps.workspaceId) throw new MaveraBadRequestError({ detail: 'focus-groups.create: Mavera requires a workspace id (set MAVERA_WORKSPACE_ID)' });
   const request = buildFocusGroupRequest(description, deps.workspaceId);
-  const release = await deps.slots.acquire(signal);
-  try {
+  return deps.slots.run(signal, async () => {
     const created = statusOrThrow(await deps.transport({ operation: 'focus-groups.create', method: 'POST', path: '/focus-groups', body: request, signal }), 'focus-groups.create');
     options.onCreated?.({ id: created.id, creditsUsed: created.creditsUsed ?? 0 });
     const deadline = deps.clock() + polling.timeoutMs;
@@ -86,9 +85,7 @@ export async function runFocusGroup(deps: FocusGroupRunnerDeps, description: Foc
       throw new MaveraFocusGroupError({ focusGroupId: created.id, creditsUsed, detail: `focus group ${created.id} ended ${current.status}` });
     }
     return { id: created.id, status: current.status, request, result: parseFocusGroupResult(current.body, description), creditsUsed };
-  } finally {
-    release();
-  }
+  });
 }
 
 function definedOnly(options: FocusGroupRunOptions): Partial<FocusGroupPolling> {

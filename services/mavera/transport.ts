@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { raceAbort, type Sleep } from '../../src/lib/abortable.js';
 import { toMaveraError, type MaveraFailure } from './classify-failure.js';
 import { MaveraRateLimitedError } from './errors.js';
-import type { RequestWindowLimiter } from './rate-window.js';
+import type { PlanRateLimiter } from './limiters.js';
 import { nextRetryDelayMs, type RetryPolicy } from './retry-policy.js';
 
 /**
@@ -27,7 +27,8 @@ export interface MaveraTransportDeps {
   clock: () => number;
   sleep: Sleep;
   random: () => number;
-  limiter: RequestWindowLimiter;
+  /** The key's per-minute plan budget and 429 pause; every attempt runs inside it. */
+  limiter: PlanRateLimiter;
   retry: RetryPolicy;
   /** Per-attempt deadline in milliseconds (Mave answers can take 30–90 s). */
   timeoutMs: number;
@@ -90,9 +91,11 @@ export function createMaveraTransport(deps: MaveraTransportDeps): MaveraTranspor
   return async (request) => {
     for (let attemptNo = 1; ; attemptNo += 1) {
       request.signal?.throwIfAborted();
-      await deps.limiter.acquire(request.signal);
-      const startedAt = deps.clock();
-      const outcome = await attempt(request);
+      let startedAt = deps.clock();
+      const outcome = await deps.limiter.run(request.signal, () => {
+        startedAt = deps.clock();
+        return attempt(request);
+      });
       if (outcome.ok) {
         log?.debug({ operation: request.operation, attempt: attemptNo, durationMs: deps.clock() - startedAt }, 'mavera call succeeded');
         return outcome.body;
