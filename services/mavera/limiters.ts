@@ -6,9 +6,9 @@ import { MaveraClientStoppedError } from './errors.js';
  * Mavera's limits, on Bottleneck (see docs/decisions.md):
  * - a concurrency cap (Mave 10, Focus Groups 5) is a limiter with `maxConcurrent`;
  * - the plan's requests per minute is a limiter whose reservoir holds the plan's budget, where each
- *   request takes one unit and gets it back 60 s after it started. That is a sliding window, as
- *   Mavera counts; Bottleneck's own `reservoirRefreshInterval` is a fixed window and would let up to
- *   twice the plan through in a minute that straddles a refresh.
+ *   request takes one unit as it starts and gets it back 60 s after it ended. That is a sliding
+ *   window, as Mavera counts; Bottleneck's own `reservoirRefreshInterval` is a fixed window and would
+ *   let up to twice the plan through in a minute that straddles a refresh.
  * Both serve callers first-come first-served.
  */
 export interface MaveraLimiter {
@@ -96,10 +96,12 @@ export function createConcurrencyCap(name: string, maxConcurrent: number): Maver
 }
 
 /**
- * No more than `requestsPerMinute` requests start in ANY window of `windowMs`: the reservoir starts
- * full, a request takes one unit when it starts, and a timer hands that unit back `windowMs` later.
- * A 429 pauses every caller until its Retry-After has passed. The return timers are unref'd (they
- * never keep the process alive) and cleared by `stop()`.
+ * No more than `requestsPerMinute` requests in ANY window of `windowMs`, however Mavera times them:
+ * the reservoir starts full, a request takes one unit when it starts, and a timer hands the unit back
+ * `windowMs` after the request ended (answer, failure or abort). Mavera counts a request somewhere
+ * between our send and its answer, so a unit returned a window after the answer can never let the
+ * next request land in the same window as it. A 429 pauses every caller until its Retry-After has
+ * passed. The return timers are unref'd (they never keep the process alive) and cleared by `stop()`.
  */
 export function createPlanRateLimiter(options: PlanRateOptions): PlanRateLimiter {
   const budget = positiveInteger(options.requestsPerMinute, 'requests per minute');
@@ -139,8 +141,11 @@ export function createPlanRateLimiter(options: PlanRateOptions): PlanRateLimiter
             giveBack(); // cancelled before anything was sent
             throw error;
           }
-          giveBackLater();
-          return work();
+          try {
+            return await work();
+          } finally {
+            giveBackLater();
+          }
         },
         giveBack,
       );

@@ -32,7 +32,7 @@ function startTimes(run: (work: () => Promise<void>) => Promise<void>, count: nu
 /** The most starts in any window [t, t + 60 s) that begins at a start. */
 const busiestMinute = (startedAt: number[]) => Math.max(...startedAt.map((t) => startedAt.filter((s) => s >= t && s < t + 60_000).length));
 
-describe('per-minute plan budget (Bottleneck reservoir, each unit back 60 s after its request)', () => {
+describe('per-minute plan budget (Bottleneck reservoir, each unit back 60 s after its request ended)', () => {
   it('when the plan budget is used up, then the next request waits until the oldest leaves the 60 s window', async () => {
     const limiter = planLimiter(3);
     const { startedAt, done } = startTimes((work) => limiter.run(undefined, work), 7);
@@ -41,6 +41,18 @@ describe('per-minute plan budget (Bottleneck reservoir, each unit back 60 s afte
     await vi.advanceTimersByTimeAsync(60_001 + 60_000 + 50);
     await Promise.all(done);
     expect(seconds(startedAt)).toEqual([0, 0, 0, 60_000, 60_000, 60_000, 120_000]);
+    limiter.stop();
+  });
+
+  it('when a request takes long, then its unit comes back a full window after its answer, not after its start', async () => {
+    const limiter = planLimiter(1);
+    const slow = limiter.run(undefined, () => new Promise<void>((resolve) => setTimeout(resolve, 30_000)));
+    const next = startTimes((work) => limiter.run(undefined, work), 1);
+    await vi.advanceTimersByTimeAsync(89_000);
+    expect(next.startedAt).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await Promise.all([slow, ...next.done]);
+    expect(seconds(next.startedAt)).toEqual([90_000]);
     limiter.stop();
   });
 
