@@ -16,7 +16,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { closeServerGracefully, type ShutdownOutcome } from './lib/shutdown.js';
-import { openSqliteStore } from './store/sqlite/open.js';
+import { openSqliteStoreThread } from './store/sqlite/threaded-store.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -27,7 +27,7 @@ import type { Store } from './store/store.js';
 export interface ServiceOverrides {
   logger?: Logger;
   metrics?: Metrics;
-  /** An already open store (else the SQLite store in `config.dataDir`). */
+  /** An already open store (else the SQLite store in `config.dataDir`, run in its own thread). */
   store?: Store;
   clock?: () => Date;
   version?: string;
@@ -72,7 +72,9 @@ export interface Service {
 export function buildService(config: Config, overrides: ServiceOverrides = {}): Service {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const metrics = overrides.metrics ?? createMetrics();
-  const store = overrides.store ?? openSqliteStore({ dataDir: config.dataDir });
+  // The store runs in a thread of its own: its commits (fsync) and the sync worker's large claims
+  // never stall the event loop that answers requests (src/store/sqlite/threaded-store.ts).
+  const store = overrides.store ?? openSqliteStoreThread({ dataDir: config.dataDir });
   const clock = overrides.clock;
 
   const webhookWorkers = createWebhookWorkers({ store, logger, metrics, forward: config.webhookForward, clock, ...overrides.webhooks });
@@ -150,6 +152,8 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     jobs,
     webhookWorkers,
     async start() {
+      // Fails fast when the database cannot be opened or migrated.
+      await store.ping();
       await klaviyo.limiters.restoreDailyUsage();
       const interruptedRuns = await jobs.recoverInterrupted();
       if (interruptedRuns > 0) logger.warn({ interruptedRuns }, 'job runs left unfinished by a previous process were marked failed');

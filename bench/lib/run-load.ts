@@ -13,6 +13,8 @@ export interface LoadOptions {
   body?: string;
   /** Called between the warm-up and the measured run (e.g. to sample the server's CPU time). */
   beforeMeasure?: () => Promise<void>;
+  /** Requests per second across all connections (open load); absent → as fast as the server answers. */
+  overallRate?: number;
   /** Builds each request (e.g. a freshly signed, unique delivery). */
   setupRequest?: AutocannonRequest['setupRequest'];
 }
@@ -38,7 +40,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   if ((options.warmupS ?? 2) > 0) await autocannon({ ...base, duration: options.warmupS ?? 2 });
   await options.beforeMeasure?.();
-  const result = await autocannon({ ...base, duration: options.durationS ?? 10 });
+  const result = await autocannon({ ...base, duration: options.durationS ?? 10, ...(options.overallRate ? { overallRate: options.overallRate } : {}) });
   return {
     requestsPerSec: result.requests.average,
     p50Ms: result.latency.p50,

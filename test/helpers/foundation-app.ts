@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { buildService, type ServiceOverrides } from '../../src/service.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import { tempDir } from './temp-dirs.js';
 
 export const INGEST_TOKEN = 'ingest-token-aaaaaaaaaaaa';
@@ -21,7 +22,7 @@ export function captureLogs() {
 }
 
 /** The environment of a test service: a sandbox-shaped key, the tokens above, a fresh temp data dir. */
-export function testEnv(env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function testEnv(env: Record<string, string | undefined> = {}): Record<string, string | undefined> & { DATA_DIR: string } {
   return {
     KLAVIYO_API_KEY: 'pk_test_service_0001',
     KLAVIYO_BASE_URL: 'http://127.0.0.1:9',
@@ -34,11 +35,14 @@ export function testEnv(env: Record<string, string | undefined> = {}): Record<st
 
 /**
  * The real service, built by the composition root (src/service.ts) from a test environment, with
- * captured logs; its workers are not started unless the test calls `service.start()`.
+ * captured logs; its workers are not started unless the test calls `service.start()`. The store is
+ * the same SQLite store in-process (a store thread costs a second to start; its own conformance
+ * run, test/store/sqlite-threaded.test.ts, and the process tests cover the threaded one).
  */
 export function buildFoundationApp(options: { env?: Record<string, string | undefined>; overrides?: ServiceOverrides } = {}) {
   const logs = captureLogs();
   const logger = createLogger({ level: 'info', destination: logs.stream });
-  const service = buildService(loadConfig(testEnv(options.env)), { logger, ...options.overrides });
+  const env = testEnv(options.env);
+  const service = buildService(loadConfig(env), { logger, store: openSqliteStore({ dataDir: env.DATA_DIR }), ...options.overrides });
   return { app: service.app, service, logs, store: service.store, deps: { logger, metrics: service.metrics, store: service.store } };
 }

@@ -1,10 +1,12 @@
 import nock from 'nock';
 import supertest from 'supertest';
+import { vi } from 'vitest';
 import { startKlaviyoSandbox, type KlaviyoSandbox, type KlaviyoSandboxOptions } from '../../../sandbox/klaviyo/index.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { createMetrics } from '../../../src/lib/metrics.js';
 import { buildService } from '../../../src/service.js';
+import { openSqliteStore } from '../../../src/store/sqlite/open.js';
 import type { Store } from '../../../src/store/store.js';
 import type { SyncWorker } from '../../../services/sync/sync-worker.js';
 import type { SyncTuning } from '../../../services/sync/sync-tuning.js';
@@ -40,6 +42,30 @@ export interface SyncHarness {
   close(): Promise<void>;
 }
 
+export interface IngestHarness {
+  http: ReturnType<typeof supertest>;
+  store: Store;
+  metrics: ReturnType<typeof createMetrics>;
+  close(): Promise<void>;
+}
+
+/**
+ * The ingest edge alone: the service as server.ts builds it, with no worker and no sandbox, so
+ * nothing listens and nothing is sent. Klaviyo's URL is a closed loopback port nothing calls.
+ */
+export function startIngestHarness(): IngestHarness {
+  const config = loadConfig({
+    KLAVIYO_API_KEY: SANDBOX_KEY,
+    KLAVIYO_BASE_URL: 'http://127.0.0.1:9',
+    KLAVIYO_REVISION: '2026-07-15',
+    INGEST_TOKENS: INGEST.slice(7),
+    ADMIN_TOKENS: ADMIN.slice(7),
+    DATA_DIR: tempDir('kb-ingest-'),
+  });
+  const service = buildService(config, { logger: createLogger({ level: 'info', destination: captureLogs().stream }), syncTuning: FAST_TUNING });
+  return { http: supertest(service.app), store: service.store, metrics: service.metrics, close: async () => void (await service.stop(2_000)) };
+}
+
 /** The whole sync path in-process: app + store + worker + Klaviyo service, against the sandbox. */
 export async function startSyncHarness(
   options: { sandbox?: Partial<KlaviyoSandboxOptions>; tuning?: Partial<SyncTuning>; startWorker?: boolean; consentListId?: string } = {},
@@ -55,6 +81,7 @@ export async function startSyncHarness(
     live: { profileImportJobMs: 200, ...options.sandbox?.live },
   });
   const logs = captureLogs();
+  const dataDir = tempDir('kb-sync-');
   const config = loadConfig({
     KLAVIYO_API_KEY: SANDBOX_KEY,
     KLAVIYO_BASE_URL: sandbox.url,
@@ -62,11 +89,12 @@ export async function startSyncHarness(
     KLAVIYO_CONSENT_LIST_ID: options.consentListId,
     INGEST_TOKENS: INGEST.slice(7),
     ADMIN_TOKENS: ADMIN.slice(7),
-    DATA_DIR: tempDir('kb-sync-'),
+    DATA_DIR: dataDir,
   });
   // The service exactly as server.ts builds it; only the timings are the tests' (same logic, shorter waits).
   const service = buildService(config, {
     logger: createLogger({ level: 'info', destination: logs.stream }),
+    store: openSqliteStore({ dataDir }),
     klaviyo: { speedUp: sandbox.speedUp, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } },
     syncTuning: { ...FAST_TUNING, ...options.tuning },
   });
@@ -81,13 +109,13 @@ export async function startSyncHarness(
     metrics,
     logs,
     async drained(timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const { kinds } = await store.outbox.stats(new Date());
-        if (Object.values(kinds).every((k) => k.pending === 0 && k.in_flight === 0 && k.verifying === 0)) return;
-        if (Date.now() > deadline) throw new Error(`outbox not drained: ${JSON.stringify(kinds)}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await vi.waitFor(
+        async () => {
+          const { kinds } = await store.outbox.stats(new Date());
+          if (!Object.values(kinds).every((k) => k.pending === 0 && k.in_flight === 0 && k.verifying === 0)) throw new Error(`outbox not drained: ${JSON.stringify(kinds)}`);
+        },
+        { timeout: timeoutMs, interval: 20 },
+      );
     },
     async close() {
       await service.stop(2_000);
