@@ -36,7 +36,7 @@ const runsQuery = z.object({
 const waitQuery = z.object({ wait: z.coerce.number().min(0).max(MAX_WAIT_S).default(0) });
 const paramsBody = z.record(z.string(), z.unknown()).describe('The job params; see GET /v1/jobs for each job\'s schema.');
 
-/** DESIGN §4.5: thin adapters over the job runner (admin token). */
+/** The jobs routes (docs/jobs.md): thin adapters over the job runner (admin token). */
 export function createJobsRouter(deps: JobsRouterDeps): Router {
   const { runner } = deps;
   const router = Router();

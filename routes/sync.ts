@@ -21,7 +21,7 @@ const kindStats = z.object({
 });
 const errorSchema = z.object({ reason: z.enum(DEAD_LETTER_REASONS).optional(), status: z.number().optional(), code: z.string().optional(), title: z.string().optional(), detail: z.string(), pointer: z.string().optional() });
 
-/** Sync admin (DESIGN §4.4): outbox state, dead letters, replay. Admin token only. */
+/** Sync admin (docs/ingest.md): outbox state, dead letters, replay. Admin token only. */
 export function createSyncRouter(deps: SyncRouterDeps): Router {
   const router = Router();
   deps.openapi.add({

@@ -26,7 +26,7 @@ export interface AppDeps {
   tokens: TokenSets;
   /** Extra readiness probes (Klaviyo auth, worker); the store probe is always included. */
   readiness?: ReadinessCheck[];
-  /** The job runner (DESIGN §4.5); absent → no /v1/jobs routes. */
+  /** The job runner (docs/jobs.md); absent → no /v1/jobs routes. */
   jobs?: JobRunner;
   /** Limit for JSON request bodies, in bytes. */
   jsonBodyLimitBytes?: number;

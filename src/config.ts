@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The environment contract of DESIGN §3, validated once into a typed Config. Nothing else in the
+ * The environment contract (docs/configuration.md), validated once into a typed Config. Nothing else in the
  * service reads `process.env`: server.ts calls loadConfig(process.env) and passes the result down.
  */
 const tokenList = (name: string) =>

@@ -8,7 +8,7 @@ export interface CreditGuardOptions {
 }
 
 /**
- * Keeps a run within `maxCredits` and the account balance (DESIGN §8). Before the first spend the
+ * Keeps a run within `maxCredits` and the account balance (docs/jobs.md). Before the first spend the
  * run declares its whole plan (the sum of each call's cost ceiling) and the guard checks it against
  * `GET /usage`; each call then reserves its ceiling before it goes out, so even a call spending its
  * worst case cannot take the run past the cap. Spent credits are what Mavera reports afterwards.

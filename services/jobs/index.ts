@@ -5,7 +5,7 @@ import { productAffinityJob } from './product-affinity.js';
 import { segmentOverlapJob } from './segment-overlap.js';
 import { smsVsEmailJob } from './sms-vs-email.js';
 
-/** The five jobs of DESIGN §8, in the order GET /v1/jobs lists them. */
+/** The five jobs (docs/jobs.md), in the order GET /v1/jobs lists them. */
 export const ALL_JOBS: AnyJobDefinition[] = [personaEnrichmentJob, flowContentRefreshJob, segmentOverlapJob, productAffinityJob, smsVsEmailJob];
 
 export { createJobRunner, runLink, type JobRunner, type JobRunnerOptions } from './runner.js';

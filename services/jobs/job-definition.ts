@@ -4,7 +4,7 @@ import type { KlaviyoReads } from './klaviyo-reads.js';
 import type { MaveraGateway } from './mavera-gateway.js';
 import type { ReadCache } from './read-cache.js';
 
-/** Parameters every job takes (DESIGN §4.5, §8). */
+/** Parameters every job takes (docs/jobs.md). */
 export const baseParamsShape = {
   dryRun: z.boolean().default(false).describe('Compute everything and return the exact Mavera request bodies, spending no credits.'),
   maxCredits: z

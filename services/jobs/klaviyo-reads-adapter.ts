@@ -37,7 +37,7 @@ function flowMessageSummary(message: FlowMessage): FlowMessageSummary {
   };
 }
 
-/** Product ids of a `Placed Order` event: `Items[].ProductID` (DESIGN §5). */
+/** Product ids of a `Placed Order` event: `Items[].ProductID`, as order-mapping.ts writes it. */
 function orderEvent(event: JsonApiResource<KlaviyoEventRead>): OrderEvent {
   const items = event.attributes.event_properties?.Items;
   const productIds = Array.isArray(items)

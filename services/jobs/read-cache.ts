@@ -2,13 +2,13 @@ import type { CacheStore } from '../../src/store/store.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** DESIGN §8 lifetimes of cached Klaviyo reads, in milliseconds. */
+/** Lifetimes of cached Klaviyo reads, in milliseconds (docs/jobs.md). */
 export const CACHE_TTL_MS = {
   predictiveAnalytics: 24 * HOUR_MS,
   segments: HOUR_MS,
   catalog: HOUR_MS,
   reports: HOUR_MS,
-  /** Not named in DESIGN §8; flow structure and copy change as rarely as segments, and crawling them costs most. */
+  /** Flow structure and copy change as rarely as segments, and crawling them costs the most requests. */
   flows: HOUR_MS,
   campaigns: HOUR_MS,
   /** Metric ids never change once a metric exists; only found ids are kept (see placed-order-metric.ts). */

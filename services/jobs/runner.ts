@@ -31,7 +31,7 @@ export const runLink = (run: Pick<JobRun, 'job' | 'id'>): string => `/v1/jobs/${
 const ended = (run: JobRun) => run.status !== 'queued' && run.status !== 'running';
 
 /**
- * Starts, tracks and cancels job runs (DESIGN §8). Runs are persisted; a job has at most one run
+ * Starts, tracks and cancels job runs (docs/jobs.md). Runs are persisted; a job has at most one run
  * queued or running (the store enforces it); each run executes in this process with its own
  * AbortSignal. Runs found unfinished at start-up belonged to a dead process: `recoverInterrupted`.
  */

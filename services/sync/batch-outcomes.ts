@@ -53,7 +53,7 @@ export function toOutboxError(error: unknown, detail?: KlaviyoErrorDetail): Outb
 }
 
 /**
- * Sends one batch and turns the answer into per-item outcomes (DESIGN §6): 2xx → delivered;
+ * Sends one batch and turns the answer into per-item outcomes (docs/ingest.md): 2xx → delivered;
  * 400 naming items → those dead, the rest re-queued at once (a 400 naming none is bisected to find
  * the culprit); 429 → re-queued without spending an attempt (the limiter pauses the class);
  * 5xx/network/timeout → exponential backoff with full jitter; 401/403 → untouched, worker pauses;

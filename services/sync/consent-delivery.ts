@@ -72,7 +72,7 @@ interface Resolution {
 }
 
 /**
- * Opt-outs are never refused (DESIGN §4.3): one that lacks its channel's identifier (an email
+ * Opt-outs are never refused (docs/ingest.md#consent): one that lacks its channel's identifier (an email
  * unsubscribe known only by external id or phone) is resolved through Klaviyo's profile of that
  * person. Not found, or found without that identifier → dead letter `opt_out_unresolved`.
  */

@@ -4,7 +4,7 @@ import { hasIdentity, IDENTITY_MESSAGE, identityShape } from './identity.js';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
-/** One event of POST /v1/events (DESIGN §4.3; field names follow the common CDP convention). */
+/** One event of POST /v1/events (docs/ingest.md; field names follow the common CDP convention). */
 export function createEventSchema(now: Now) {
   return z
     .strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** E.164: a plus, a non-zero country digit, at most 15 digits. We reject rather than guess (DESIGN §5). */
+/** E.164: a plus, a non-zero country digit, at most 15 digits. We reject rather than guess. */
 export const e164Phone = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone number, e.g. +15005550006');
 
 export const identityShape = {
@@ -21,7 +21,7 @@ export const hasIdentity = (value: Identity): boolean =>
 
 export const IDENTITY_MESSAGE = 'needs at least one of email, phone_number, distinct_id';
 
-/** The key a person is known by in responses (DESIGN §4.3): external id, else email, else phone. */
+/** The key a person is known by in responses (`ids`): external id, else email, else phone. */
 export function identityKey(identity: Identity): string {
   return identity.distinct_id ?? identity.email ?? identity.phone_number ?? '';
 }

@@ -11,7 +11,7 @@ export type { IngestKind } from './ingest-requests.js';
 export interface IngestResult {
   accepted: number;
   duplicates: number;
-  /** One key per request item, in request order (DESIGN §4.3). */
+  /** One key per request item, in request order. */
   ids: string[];
 }
 

@@ -3,7 +3,7 @@ import type { Metrics } from '../../src/lib/metrics.js';
 import type { ReadinessCheck } from '../../src/lib/readiness.js';
 
 /**
- * Whether Klaviyo currently accepts our requests (DESIGN §4.1): failing after a 401/403 (the key)
+ * Whether Klaviyo currently accepts our requests (the `klaviyo` check of /readyz): failing after a 401/403 (the key)
  * or a 410 (the pinned revision is retired), healthy again after any successful request. Fed by the
  * Klaviyo client's `onAuthStatus` (which passes the error) and by the sync worker (which passes
  * none), read by /readyz, /metrics and the sync worker.

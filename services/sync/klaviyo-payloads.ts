@@ -1,6 +1,6 @@
 /**
  * What the outbox holds per kind: Klaviyo-ready attributes, so delivery only wraps them in the
- * request envelope. Re-sent items carry the same `unique_id` (DESIGN §6).
+ * request envelope. Re-sent items carry the same `unique_id`, so Klaviyo dedupes them.
  */
 export interface KlaviyoProfileAttributes {
   email?: string;
@@ -36,7 +36,7 @@ export interface ProfilePayload {
 
 export type ConsentChannel = 'email' | 'sms' | 'sms_transactional';
 
-/** One consent change of one person and channel (DESIGN §4.3). */
+/** One consent change of one person and channel. */
 export interface ConsentPayload {
   email?: string;
   phone_number?: string;

@@ -16,7 +16,7 @@ export const orderKey = (order: Pick<OrderInput, 'order_id' | 'status'>) => `ord
 const roundMoney = (amount: number) => Math.round(amount * 10_000) / 10_000;
 
 /**
- * An order becomes Klaviyo events (DESIGN §5): `placed` → one Placed Order (value = total) plus one
+ * An order becomes Klaviyo events (docs/ingest.md): `placed` → one Placed Order (value = total) plus one
  * Ordered Product per line; the other statuses → one event each, value = total. Unique ids are
  * stable (`order:{id}:{status}`, `order:{id}:line:{index}`), so a re-sent order dedupes in Klaviyo.
  */

@@ -41,7 +41,7 @@ const customerSchema = z
 
 export const ORDER_STATUSES = ['placed', 'fulfilled', 'cancelled', 'refunded'] as const;
 
-/** One order of POST /v1/orders; mapped to Klaviyo events as DESIGN §5 says. */
+/** One order of POST /v1/orders; mapped to Klaviyo events by order-mapping.ts (docs/ingest.md). */
 export function createOrderSchema(now: Now) {
   return z.strictObject({
     order_id: text(255),

@@ -40,7 +40,7 @@ const rejectedByIndex = (details: Map<number, KlaviyoErrorDetail[]>, entries: Pr
 };
 
 /**
- * Profiles (DESIGN §6): a handful go to profile-import one by one (done when Klaviyo answers); many
+ * Profiles: a handful go to profile-import one by one (done when Klaviyo answers); many
  * go to one profile-bulk-import-job, whose items are NOT delivered yet: they move to `verifying`
  * with the job's id, and the job verifier (profile-job-verifier.ts) settles them once the job ends.
  */

@@ -16,7 +16,7 @@ export interface ProfileJobVerifierOptions {
 const FAILED_STATUSES = new Set(['cancelled', 'canceled', 'failed', 'expired']);
 
 /**
- * Verifies accepted profile bulk-import jobs (DESIGN §6, live behaviour): a job answers `queued`
+ * Verifies accepted profile bulk-import jobs (live behaviour, docs/live-klaviyo.md): a job answers `queued`
  * with zero counts at first and can run for minutes, so its items wait in `verifying` and count as
  * delivered only once the job is `complete` and its import errors have been read (those items are
  * dead-lettered with reason `import_error`). A cancelled, failed or vanished job (records expire

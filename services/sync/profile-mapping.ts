@@ -17,7 +17,7 @@ const CHANNELS: ReadonlyArray<[ConsentChannel, 'email_marketing' | 'sms_marketin
 /**
  * A profile becomes one profile update, merged per person while pending, plus one consent item per
  * channel the caller set explicitly (true → subscribe job, false → unsubscribe job). Nothing is
- * ever subscribed that the caller did not say `true` to (DESIGN §5).
+ * ever subscribed that the caller did not say `true` to.
  *
  * Live Klaviyo creates nothing for a subscription of a person it does not know yet unless it names a
  * list or is a historical import: so an opt-in with neither, and every opt-out, waits for that

@@ -5,7 +5,7 @@ import { hasIdentity, IDENTITY_MESSAGE, identityShape } from './identity.js';
 export const MAX_PROFILES_PER_REQUEST = 10_000;
 
 /**
- * Consent of one profile (DESIGN §4.3). `true` subscribes and needs that channel's identifier in the
+ * Consent of one profile (docs/ingest.md). `true` subscribes and needs that channel's identifier in the
  * item; `false` unsubscribes and is never refused (the identifier is resolved through Klaviyo when
  * missing). `consented_at` makes the item a historical import (every channel of it).
  */
@@ -19,7 +19,7 @@ const subscriptionsSchema = z.strictObject({
   custom_source: text(255).optional(),
 });
 
-/** One profile of POST /v1/profiles. Consent is explicit: only `true` subscribes (DESIGN §5). */
+/** One profile of POST /v1/profiles. Consent is explicit: only `true` subscribes. */
 export function createProfileSchema(now: () => number) {
   return z
     .strictObject({ ...identityShape, ...profileAttributesShape, subscriptions: subscriptionsSchema.optional() })

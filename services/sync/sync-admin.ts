@@ -24,7 +24,7 @@ export interface SyncAdminDeps {
   clock?: () => Date;
 }
 
-/** GET /v1/sync, the dead letters and their replay (DESIGN §4.4). */
+/** GET /v1/sync, the dead letters and their replay (docs/ingest.md). */
 export function createSyncAdmin(deps: SyncAdminDeps) {
   const clock = deps.clock ?? (() => new Date());
   return {

@@ -41,7 +41,7 @@ export interface SyncWorker {
   readiness: ReadinessCheck;
 }
 
-/** The outbox drainer (DESIGN §6): leased claims per kind, one Klaviyo request per batch. */
+/** The outbox drainer (docs/ingest.md): leased claims per kind, one Klaviyo request per batch. */
 export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
   const tuning: SyncTuning = { ...DEFAULT_SYNC_TUNING, ...deps.tuning };
   const clock = deps.clock ?? (() => new Date());

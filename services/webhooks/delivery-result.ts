@@ -1,7 +1,7 @@
 import { isAppError } from '../../src/lib/errors.js';
 import { WebhookVerificationError } from './verify-signature.js';
 
-/** The `result` label of webhook_deliveries_total (DESIGN §4.1; issue 5). */
+/** The `result` label of webhook_deliveries_total (docs/operations.md). */
 export type WebhookDeliveryResult =
   | 'accepted'
   | 'duplicate'

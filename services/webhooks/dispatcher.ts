@@ -27,7 +27,7 @@ export interface WebhookDispatcherOptions {
 }
 
 /**
- * Hands stored events to every handler, oldest first, off the request path (DESIGN §7). An event is
+ * Hands stored events to every handler, oldest first, off the request path. An event is
  * marked dispatched only after every handler accepted it, so events stored before a crash or
  * restart are picked up on the next start: the inbox, not memory, is the queue.
  */

@@ -3,7 +3,7 @@ import { ValidationError } from '../../src/lib/errors.js';
 import { parseOrThrow } from '../../src/lib/zod-errors.js';
 import { WebhookVerificationError, type VerifiedKlaviyoRequest } from './verify-signature.js';
 
-/** One event of a Klaviyo system-webhook delivery (DESIGN §4.2). `payload` is kept as Klaviyo sent it. */
+/** One event of a Klaviyo system-webhook delivery (docs/webhooks.md). `payload` is kept as Klaviyo sent it. */
 export const klaviyoWebhookEventSchema = z.object({
   topic: z.string().min(1).max(512),
   external_id: z.string().min(1).max(512),

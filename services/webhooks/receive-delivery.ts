@@ -24,7 +24,7 @@ export interface ReceivedDelivery {
 export type ReceiveKlaviyoDelivery = (request: { rawBody: Buffer; headers: HeaderBag }) => Promise<ReceivedDelivery>;
 
 /**
- * Verify → parse → store, in that order (DESIGN §4.2). Resolves only after the inbox transaction
+ * Verify → parse → store, in that order (docs/webhooks.md). Resolves only after the inbox transaction
  * committed, so a 200 always means durably stored. Dispatch happens later, off this path.
  */
 export function createKlaviyoWebhookReceiver(deps: KlaviyoWebhookReceiverDeps): ReceiveKlaviyoDelivery {

@@ -9,7 +9,7 @@ export interface TokenSets {
   admin: string[];
 }
 
-// One-shot hashing: a Hash object per request cost ~3 % of a 1-event ingest on Node 24 (BENCHMARKS.md).
+// One-shot hashing (crypto.hash): no Hash object to build per request.
 const digest = (value: string): Buffer => hash('sha256', value, 'buffer');
 
 /**

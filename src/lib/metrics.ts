@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Every metric of DESIGN §4.1 on one registry per app instance (no global registry, so each test
+ * Every metric of the service (docs/operations.md) on one registry per app instance (no global registry, so each test
  * builds its own). Labels never carry personal data: kinds, routes, statuses, classes, results.
  */
 export function createMetrics() {

@@ -1,4 +1,4 @@
-/** One named readiness probe; /readyz reports each and fails when any fails (DESIGN §4.1). */
+/** One named readiness probe; /readyz reports each and fails when any fails (docs/operations.md). */
 export interface ReadinessCheck {
   name: string;
   check(): Promise<{ ok: boolean; detail?: string }>;

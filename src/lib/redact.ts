@@ -4,9 +4,8 @@
  * over every serialized line: it censors the values of sensitive field names and anything shaped
  * like a credential, an email address or a phone number.
  *
- * Speed matters because it runs on every access-log line: a single cheap test finds the lines that
- * could hold something sensitive, and only those pay for the replacements. (pino's own path-based
- * `redact` with wildcards cost more per line than this whole scrubber, so it is not used.)
+ * It runs on every line, so a single cheap test finds the lines that could hold something
+ * sensitive, and only those pay for the replacements.
  */
 const SENSITIVE_FIELD = String.raw`(?:authorization|cookie|set-cookie|password|passwd|secrets?|tokens?|api[_-]?keys?|x-api-key|klaviyo-signature|webhook-signature|signature)`;
 

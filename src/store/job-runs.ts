@@ -1,5 +1,5 @@
 /**
- * Persisted job runs (DESIGN §4.5, §8). The record is the public shape served by the jobs routes,
+ * Persisted job runs (docs/jobs.md). The record is the public shape served by the jobs routes,
  * so the store keeps it field for field; timestamps are ISO 8601 strings.
  */
 export type JobRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

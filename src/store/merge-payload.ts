@@ -1,5 +1,5 @@
 /**
- * How two pending updates of the same person combine (DESIGN §4.3: last write wins per field).
+ * How two pending updates of the same person combine (last write wins per field; docs/ingest.md).
  * Plain objects merge key by key, recursively, so `properties.plan` from the newer update does not
  * erase `properties.tier` from the older one; anything else (strings, numbers, arrays, null) in the
  * newer payload replaces the older value. Part of the store contract, so every backend merges alike.

@@ -1,5 +1,5 @@
 /**
- * The outbox sub-store (DESIGN §6): items acknowledged by ingest wait here until the sync worker
+ * The outbox sub-store (docs/ingest.md): items acknowledged by ingest wait here until the sync worker
  * has delivered them to Klaviyo, or dead-letters them with Klaviyo's reason. Backend-neutral: the
  * SQLite backend implements it now, PostgreSQL later, and one conformance suite covers both.
  */
@@ -63,7 +63,7 @@ export interface ClaimedBatch {
   items: OutboxItem[];
 }
 
-/** Why an item is dead, as a stable code (DESIGN §4.4). */
+/** Why an item is dead, as a stable code (the `reason` of GET /v1/sync/dead-letters). */
 export const DEAD_LETTER_REASONS = ['klaviyo_rejected', 'import_error', 'attempts_exhausted', 'opt_out_unresolved', 'identity_conflict'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 

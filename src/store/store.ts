@@ -5,7 +5,7 @@ import type { InboxStore } from './webhook-inbox.js';
 
 /**
  * The durable store behind one interface, so the embedded SQLite backend and the later PostgreSQL
- * backend are drop-ins (DESIGN §9). Every method is async even where SQLite is synchronous, because
+ * backend are drop-ins (docs/architecture.md#storage). Every method is async even where SQLite is synchronous, because
  * the second backend is not. Each capability is its own sub-store; later issues add theirs here.
  */
 export interface Store {
@@ -22,7 +22,7 @@ export interface Store {
   outbox: OutboxStore;
 }
 
-/** A JSON value cache with per-entry lifetimes (DESIGN §8: predictive 24 h, segments 1 h, …). */
+/** A JSON value cache with per-entry lifetimes (the jobs' Klaviyo reads: predictive 24 h, segments 1 h, …). */
 export interface CacheStore {
   /** The stored value, or undefined when absent or expired at `now`. */
   get<T = unknown>(key: string, now: Date): Promise<T | undefined>;

@@ -1,5 +1,5 @@
 /**
- * Forward deliveries (DESIGN §7, §9): one row per (inbox event, subscriber URL), retried with
+ * Forward deliveries (docs/webhooks.md): one row per (inbox event, subscriber URL), retried with
  * backoff until delivered or dead-lettered; dead rows wait for a replay.
  */
 export type ForwardState = 'pending' | 'delivered' | 'dead';

@@ -1,5 +1,5 @@
 /**
- * The webhook inbox (DESIGN §9): every Klaviyo webhook event stored once, keyed by `external_id`.
+ * The webhook inbox (docs/webhooks.md): every Klaviyo webhook event stored once, keyed by `external_id`.
  * The dispatcher reads it in insertion order; ops read it newest first.
  */
 export interface InboxEventInput {

@@ -18,9 +18,8 @@ interface Waiting<I, O> {
  *
  * When to commit: once an event-loop turn has brought no new write (every request that was already
  * readable has joined), or GROUP_COMMIT_MAX_WAIT_MS after the first write, whichever comes first.
- * Measured on the webhook receiver at 10 connections, this fills groups better than a fixed 1 ms
- * window or a single turn and raised verified deliveries per second by ~6 points of the baseline
- * (BENCHMARKS.md); an idle service commits a lone write after one turn.
+ * Under load this fills groups better than a fixed window or a single turn; an idle service commits
+ * a lone write after one turn.
  */
 export function createGroupCommit<I, O>(db: Database, write: (input: I) => O): (input: I) => Promise<O> {
   const commitGroup = db.transaction((inputs: I[]) => inputs.map((input) => write(input)));

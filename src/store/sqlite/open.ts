@@ -17,14 +17,14 @@ export interface SqliteStoreOptions {
   dataDir: string;
 }
 
-/** Opens (creating and migrating) the embedded store in `dataDir` (DESIGN §9). */
+/** Opens (creating and migrating) the embedded store in `dataDir` (docs/architecture.md#storage). */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   mkdirSync(options.dataDir, { recursive: true });
   const db = openRetainedDatabase(join(options.dataDir, SQLITE_FILE));
   setPragmas(db, [
     'journal_mode = WAL',
     // FULL: a committed transaction survives power loss, not only a process crash. An acknowledged
-    // item must never be lost (DESIGN §1), so durability wins over the last few percent of speed.
+    // item must never be lost, so durability wins over speed.
     'synchronous = FULL',
     'busy_timeout = 5000',
     'foreign_keys = ON',

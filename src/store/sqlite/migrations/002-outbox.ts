@@ -1,7 +1,7 @@
 import type { Migration } from './index.js';
 
 /**
- * The outbox (DESIGN §6). Delivered items are deleted and counted in outbox_counters, so the table
+ * The outbox (docs/ingest.md). Delivered items are deleted and counted in outbox_counters, so the table
  * holds only work (pending, in flight) and dead letters; dedupe keys outlive their items, so a
  * re-sent event or order is recognised long after it was delivered.
  */

@@ -1,6 +1,6 @@
 import type { Migration } from './index.js';
 
-/** The webhook inbox and the forward deliveries (DESIGN §9). Times are epoch milliseconds. */
+/** The webhook inbox and the forward deliveries (docs/webhooks.md). Times are epoch milliseconds. */
 const migration: Migration = {
   version: 3,
   name: 'webhooks: inbox events and forward deliveries',
