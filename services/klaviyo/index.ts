@@ -62,6 +62,7 @@ export { createCachedDailyUsage } from './daily-usage.js';
 export type { ClassLimiterStats, KlaviyoPermit } from './class-limiter.js';
 export * from './rate-limits.js';
 export { parseRateLimitLimit, readRateLimitHeaders, type RateLimitLimitHeader, type RateLimitObservation, type RateLimitPolicy } from './rate-limit-headers.js';
+export { KLAVIYO_PAGE_SIZE_MAX, klaviyoPageSize, type KlaviyoPagedOperation, type KlaviyoSizedOperation } from './page-sizes.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 export { paginate, paginatePages, type PagedRead } from './paginate.js';
 export { klaviyoFilter } from './filters.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKlaviyoService } from '../../services/klaviyo/index.js';
+import { createKlaviyoService, KlaviyoNotFoundError, KlaviyoValidationError } from '../../services/klaviyo/index.js';
 import { createFakeFetch, type ScriptedAnswer } from './support/fake-fetch.js';
 import { createFakeTime } from './support/fake-time.js';
 import { settle } from './support/settle.js';
@@ -116,5 +116,46 @@ describe('Klaviyo endpoints', () => {
     const second = await run(service.reports.campaignValues(query, { pageCursor: first.nextCursor }));
     expect(second.nextCursor).toBeUndefined();
     expect(sent[1]?.url.searchParams.get('page_cursor')).toBe('abc');
+  });
+
+  it('when a read asks for more than its endpoint serves, then it asks for the live maximum and reads more pages', async () => {
+    const { service, sent, run } = setup(Array.from({ length: 7 }, () => page([], null)));
+    await run(collect(service.flows.list({ pageSize: 500 })));
+    await run(collect(service.segments.list({ pageSize: 100 })));
+    await run(collect(service.events.list({ pageSize: 1_000 })));
+    await run(collect(service.profiles.list({ pageSize: 250 })));
+    await run(collect(service.segments.profiles('Sg1234', { pageSize: 500 })));
+    await run(collect(service.flows.messages('90000001', { pageSize: 0 })));
+    await run(collect(service.campaigns.list({ channel: 'email' })));
+    expect(sent.map((r) => r.url.searchParams.get('page[size]'))).toEqual(['50', '10', '200', '100', '100', '1', null]);
+  });
+
+  it('when an endpoint takes no page[size] (metrics, campaign messages), then none is sent', async () => {
+    const { service, sent, run } = setup([page([], null), page([], null)]);
+    await run(collect(service.metrics.list()));
+    await run(collect(service.campaigns.messages('01CAMPAIGN')));
+    expect(sent.every((r) => !r.url.searchParams.has('page[size]'))).toBe(true);
+  });
+
+  it('when a read by id is answered 400 for a malformed id (live, instead of 404), then it is KlaviyoNotFoundError', async () => {
+    const malformed: ScriptedAnswer = {
+      status: 400,
+      body: { errors: [{ id: 'e', status: 400, code: 'invalid', title: 'Invalid input.', detail: "Invalid Flow Message ID: 'nope'", source: { pointer: '/data/id' }, links: [], meta: [] }] },
+    };
+    const { service, sent, run } = setup([malformed, malformed, malformed, malformed]);
+    await expect(run(service.flows.message('nope'))).rejects.toBeInstanceOf(KlaviyoNotFoundError);
+    await expect(run(service.segments.get('nope'))).rejects.toMatchObject({ constructor: KlaviyoNotFoundError, status: 400, code: 'not_found' });
+    await expect(run(collect(service.segments.profiles('nope')))).rejects.toBeInstanceOf(KlaviyoNotFoundError);
+    await expect(run(service.profileImports.get('nope'))).rejects.toBeInstanceOf(KlaviyoNotFoundError);
+    expect(sent).toHaveLength(4); // not retried
+  });
+
+  it('when a read by id is answered 400 about a query parameter, then it stays a validation error', async () => {
+    const badParameter: ScriptedAnswer = {
+      status: 400,
+      body: { errors: [{ code: 'invalid', title: 'Invalid input.', detail: "'x' is not a valid field", source: { parameter: 'additional-fields[profile]' } }] },
+    };
+    const { service, run } = setup([badParameter]);
+    await expect(run(service.profiles.get('01PROFILE'))).rejects.toBeInstanceOf(KlaviyoValidationError);
   });
 });

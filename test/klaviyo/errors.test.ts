@@ -59,7 +59,7 @@ describe('toKlaviyoError', () => {
 
   it('when a 403 is an HTML page of the edge proxy (cf-mitigated or text/html), then it is transient, not a bad key', () => {
     const page = '<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>';
-    const variants = [
+    const variants: Array<{ headers: Record<string, string>; body: unknown }> = [
       { headers: { 'content-type': 'text/html; charset=UTF-8', 'cf-mitigated': 'challenge' }, body: page },
       { headers: { 'cf-mitigated': 'challenge' }, body: undefined },
       { headers: { 'content-type': 'text/html' }, body: page },

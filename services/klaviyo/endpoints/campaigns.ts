@@ -1,8 +1,10 @@
 import type { KlaviyoClient } from '../client.js';
 import { klaviyoFilter } from '../filters.js';
 import type { CallOptions, JsonApiDocument } from '../json-api.js';
+import { klaviyoPageSize } from '../page-sizes.js';
 import { paginate } from '../paginate.js';
 import type { Campaign, CampaignMessage, Template } from '../resources.js';
+import { readAllById, readById } from './by-id.js';
 import { apiPath } from './path.js';
 
 export type CampaignChannel = 'email' | 'sms' | 'mobile_push';
@@ -12,7 +14,7 @@ export interface ListCampaignsOptions extends CallOptions {
   channel: CampaignChannel;
   /** More clauses, and-ed with the channel, e.g. `greater-or-equal(scheduled_at,2026-01-01T00:00:00Z)`. */
   filter?: string;
-  /** 1–100. */
+  /** Asked for at most Klaviyo's maximum (100); a larger value reads more pages. */
   pageSize?: number;
   sort?: string;
 }
@@ -26,31 +28,34 @@ export function createCampaignEndpoints(client: KlaviyoClient) {
         path: '/api/campaigns',
         query: {
           filter: klaviyoFilter.and(klaviyoFilter.equals('messages.channel', options.channel), options.filter),
-          'page[size]': options.pageSize,
+          'page[size]': klaviyoPageSize('get_campaigns', options.pageSize),
           sort: options.sort,
         },
         signal: options.signal,
       });
     },
 
-    /** GET /api/campaigns/{id}/campaign-messages. */
+    /** GET /api/campaigns/{id}/campaign-messages (no `page[size]`: Klaviyo takes none here). */
     messages(campaignId: string, options: CallOptions = {}): AsyncGenerator<CampaignMessage, void, undefined> {
-      return paginate<CampaignMessage>(client, {
+      const read = paginate<CampaignMessage>(client, {
         limitClass: 'get_messages_for_campaign',
         path: apiPath('/api/campaigns/{id}/campaign-messages', { id: campaignId }),
         signal: options.signal,
       });
+      return readAllById('campaign', campaignId, read);
     },
 
     /** GET /api/campaign-messages/{id}/template: the message's HTML and text. */
     async messageTemplate(messageId: string, options: CallOptions = {}): Promise<Template> {
-      const { body } = await client.request<JsonApiDocument<Template>>({
-        limitClass: 'get_template_for_campaign_message',
-        method: 'GET',
-        path: apiPath('/api/campaign-messages/{id}/template', { id: messageId }),
-        idempotent: true,
-        signal: options.signal,
-      });
+      const { body } = await readById('campaign message', messageId, () =>
+        client.request<JsonApiDocument<Template>>({
+          limitClass: 'get_template_for_campaign_message',
+          method: 'GET',
+          path: apiPath('/api/campaign-messages/{id}/template', { id: messageId }),
+          idempotent: true,
+          signal: options.signal,
+        }),
+      );
       return body.data;
     },
   };

@@ -7,13 +7,14 @@ import {
 } from '../bodies/event.js';
 import type { KlaviyoClient } from '../client.js';
 import type { CallOptions } from '../json-api.js';
+import { klaviyoPageSize } from '../page-sizes.js';
 import { paginate, paginatePages } from '../paginate.js';
 import type { KlaviyoEvent } from '../resources.js';
 
 export interface ListEventsOptions extends CallOptions {
   /** e.g. `and(equals(metric_id,"X"),greater-or-equal(datetime,2026-01-01T00:00:00Z))`. */
   filter?: string;
-  /** 1–1000. */
+  /** Asked for at most 200: the document allows 1,000, but live Klaviyo serves at most 200 a page. */
   pageSize?: number;
   sort?: string;
   include?: Array<'attributions' | 'metric' | 'profile'>;
@@ -27,7 +28,7 @@ export function createEventEndpoints(client: KlaviyoClient) {
   const listRead = (options: ListEventsOptions) => ({
     limitClass: 'get_events' as const,
     path: '/api/events',
-    query: { filter: options.filter, 'page[size]': options.pageSize, sort: options.sort, include: options.include?.join(',') },
+    query: { filter: options.filter, 'page[size]': klaviyoPageSize('get_events', options.pageSize), sort: options.sort, include: options.include?.join(',') },
     signal: options.signal,
   });
 

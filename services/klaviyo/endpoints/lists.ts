@@ -20,7 +20,7 @@ export function createListEndpoints(client: KlaviyoClient) {
       });
     },
 
-    /** GET /api/lists, every list. */
+    /** GET /api/lists, every list (Klaviyo pages at most 10; its default). */
     list(options: CallOptions & { filter?: string } = {}): AsyncGenerator<KlaviyoList, void, undefined> {
       return paginate<KlaviyoList>(client, {
         limitClass: 'get_lists',

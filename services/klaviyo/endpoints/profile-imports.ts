@@ -1,8 +1,10 @@
 import { buildProfileBulkImportBody, type KlaviyoProfileInput } from '../bodies/profile.js';
 import type { KlaviyoClient } from '../client.js';
 import type { CallOptions, JsonApiDocument } from '../json-api.js';
+import { klaviyoPageSize } from '../page-sizes.js';
 import { paginate } from '../paginate.js';
 import type { ImportError, ProfileImportJob } from '../resources.js';
+import { readAllById, readById } from './by-id.js';
 import { apiPath } from './path.js';
 
 /** Profile bulk import jobs. Creating one is idempotent: its items are upserts. */
@@ -26,24 +28,27 @@ export function createProfileImportEndpoints(client: KlaviyoClient) {
 
     /** GET /api/profile-bulk-import-jobs/{job_id}: poll until status is complete or cancelled. */
     async get(jobId: string, options: CallOptions = {}): Promise<ProfileImportJob> {
-      const { body } = await client.request<JsonApiDocument<ProfileImportJob>>({
-        limitClass: 'get_bulk_import_profiles_job',
-        method: 'GET',
-        path: apiPath('/api/profile-bulk-import-jobs/{job_id}', { job_id: jobId }),
-        idempotent: true,
-        signal: options.signal,
-      });
+      const { body } = await readById('profile bulk import job', jobId, () =>
+        client.request<JsonApiDocument<ProfileImportJob>>({
+          limitClass: 'get_bulk_import_profiles_job',
+          method: 'GET',
+          path: apiPath('/api/profile-bulk-import-jobs/{job_id}', { job_id: jobId }),
+          idempotent: true,
+          signal: options.signal,
+        }),
+      );
       return body.data;
     },
 
-    /** GET /api/profile-bulk-import-jobs/{id}/import-errors, every page. */
+    /** GET /api/profile-bulk-import-jobs/{id}/import-errors, every page (at most 100 a page). */
     importErrors(jobId: string, options: CallOptions & { pageSize?: number } = {}): AsyncGenerator<ImportError, void, undefined> {
-      return paginate<ImportError>(client, {
+      const read = paginate<ImportError>(client, {
         limitClass: 'get_errors_for_bulk_import_profiles_job',
         path: apiPath('/api/profile-bulk-import-jobs/{id}/import-errors', { id: jobId }),
-        query: { 'page[size]': options.pageSize },
+        query: { 'page[size]': klaviyoPageSize('get_errors_for_bulk_import_profiles_job', options.pageSize) },
         signal: options.signal,
       });
+      return readAllById('profile bulk import job', jobId, read);
     },
   };
 }

@@ -6,8 +6,10 @@ import {
 } from '../bodies/profile.js';
 import type { KlaviyoClient } from '../client.js';
 import type { CallOptions, JsonApiDocument } from '../json-api.js';
+import { klaviyoPageSize } from '../page-sizes.js';
 import { paginate } from '../paginate.js';
 import type { Profile } from '../resources.js';
+import { readById } from './by-id.js';
 import { apiPath, csv } from './path.js';
 
 export type ProfileAdditionalField = 'subscriptions' | 'predictive_analytics';
@@ -17,7 +19,7 @@ export interface ListProfilesOptions extends CallOptions {
   filter?: string;
   /** `predictive_analytics` moves the read into its own, lower limit class (10/s, 150/m). */
   additionalFields?: ProfileAdditionalField[];
-  /** 1–100 (Klaviyo default 20). */
+  /** Asked for at most 100, Klaviyo's maximum (its default is 20). */
   pageSize?: number;
   sort?: string;
   fields?: string[];
@@ -71,14 +73,16 @@ export function createProfileEndpoints(client: KlaviyoClient) {
 
     /** GET /api/profiles/{id}. */
     async get(id: string, options: CallOptions & { additionalFields?: ProfileAdditionalField[] } = {}): Promise<Profile> {
-      const { body } = await client.request<JsonApiDocument<Profile>>({
-        limitClass: 'get_profile',
-        method: 'GET',
-        path: apiPath('/api/profiles/{id}', { id }),
-        query: { 'additional-fields[profile]': csv(options.additionalFields) },
-        idempotent: true,
-        signal: options.signal,
-      });
+      const { body } = await readById('profile', id, () =>
+        client.request<JsonApiDocument<Profile>>({
+          limitClass: 'get_profile',
+          method: 'GET',
+          path: apiPath('/api/profiles/{id}', { id }),
+          query: { 'additional-fields[profile]': csv(options.additionalFields) },
+          idempotent: true,
+          signal: options.signal,
+        }),
+      );
       return body.data;
     },
 
@@ -91,7 +95,7 @@ export function createProfileEndpoints(client: KlaviyoClient) {
         query: {
           filter: options.filter,
           'additional-fields[profile]': csv(options.additionalFields),
-          'page[size]': options.pageSize,
+          'page[size]': klaviyoPageSize('get_profiles', options.pageSize),
           sort: options.sort,
           'fields[profile]': csv(options.fields),
         },
