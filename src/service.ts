@@ -96,22 +96,21 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
   const syncWorker = createSyncWorker({ outbox: store.outbox, api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger, clock, tuning: overrides.syncTuning });
   // Jobs read Klaviyo through the same service (shared limiters); without MAVERA_API_KEY only dry runs.
   const maveraKey = config.mavera.apiKey;
+  const mavera = maveraKey
+    ? createMaveraClient({
+        apiKey: maveraKey,
+        baseUrl: config.mavera.baseUrl,
+        workspaceId: config.mavera.workspaceId,
+        requestsPerMinute: config.mavera.requestsPerMinute,
+        logger: logger.child({ component: 'mavera' }),
+        ...overrides.mavera,
+      })
+    : undefined;
   const jobs = createJobRunner({
     store,
     jobs: ALL_JOBS,
     klaviyo: createKlaviyoReadsAdapter(klaviyo),
-    mavera: maveraKey
-      ? createMaveraCallsAdapter(
-          createMaveraClient({
-            apiKey: maveraKey,
-            baseUrl: config.mavera.baseUrl,
-            workspaceId: config.mavera.workspaceId,
-            requestsPerMinute: config.mavera.requestsPerMinute,
-            logger: logger.child({ component: 'mavera' }),
-            ...overrides.mavera,
-          }),
-        )
-      : undefined,
+    mavera: mavera ? createMaveraCallsAdapter(mavera) : undefined,
     maveraWorkspaceId: config.mavera.workspaceId,
     logger: logger.child({ component: 'jobs' }),
     metrics,
@@ -182,6 +181,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
         ]);
         // A run a last keep-alive request started while HTTP drained is stopped too, before the store goes.
         await jobs.stop(1000);
+        mavera?.stop();
         await store.close();
         return outcome;
       })();
