@@ -6,7 +6,7 @@ import { Prng } from './prng.js';
 import type { FaultController, FaultSettings, ThrottleStorm } from './types.js';
 
 export function noFaults(): FaultSettings {
-  return { errors: null, failNext: 0, latencyMs: 0, storms: [], authFailure: false };
+  return { errors: null, failNext: 0, latencyMs: 0, storms: [], authFailure: false, edgeChallengeNext: 0 };
 }
 
 /** What the pipeline should do to one request, decided before it is served. */
@@ -43,6 +43,13 @@ export class SandboxFaults implements FaultController {
 
   authFailure(): boolean {
     return this.settings.authFailure;
+  }
+
+  /** Whether the edge proxy stops this request (counts `edgeChallengeNext` down). */
+  edgeChallenge(): boolean {
+    if (this.settings.edgeChallengeNext <= 0) return false;
+    this.settings.edgeChallengeNext -= 1;
+    return true;
   }
 
   /** A storm matching the class throttles the request (and counts down if bounded). */

@@ -1,4 +1,4 @@
-/** Deterministic ids in Klaviyo's shapes: 26-char ULID-like ids and 6-char base62 ids. */
+/** Deterministic ids in Klaviyo's shapes (26-char ULID-like, 6-char base62), and the formats path ids are checked against. */
 import { hashAt } from './prng.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -55,4 +55,54 @@ export function profileIndexOf(id: string): number | null {
     index = index * 32 + digit;
   }
   return index;
+}
+
+/**
+ * The formats ids come in, per kind. Live Klaviyo checks a path id against its resource's format
+ * before looking it up, and answers a malformed one 400 ("Invalid Event ID: 'NOPE01'"), not 404; a
+ * well-formed id that names nothing is a 404.
+ */
+export const ID_FORMATS = {
+  /** Profiles, campaigns, campaign messages, webhooks, jobs: `ulidLike` (Crockford base 32). */
+  ulid: /^[0-9A-HJKMNP-TV-Z]{26}$/,
+  /** Lists, segments, flows, flow messages, templates, metrics: `shortId` (base 62). */
+  short: /^[0-9A-Za-z]{6}$/,
+  /** Flow actions: numeric strings. */
+  numeric: /^\d{1,20}$/,
+} as const;
+
+export type IdFormat = keyof typeof ID_FORMATS;
+
+export interface PathIdRule {
+  /** The path parameter that holds the id. */
+  parameter: string;
+  format: IdFormat;
+  /** The resource's name in Klaviyo's 400 detail ("Invalid <resource> ID: '<id>'"). */
+  resource: string;
+}
+
+/** Which path parameter of which operation holds which kind of id. */
+export const PATH_ID_RULES: Readonly<Record<string, PathIdRule>> = {
+  get_profile: { parameter: 'id', format: 'ulid', resource: 'Profile' },
+  update_profile: { parameter: 'id', format: 'ulid', resource: 'Profile' },
+  get_bulk_import_profiles_job: { parameter: 'job_id', format: 'ulid', resource: 'Bulk Import Job' },
+  get_errors_for_bulk_import_profiles_job: { parameter: 'id', format: 'ulid', resource: 'Bulk Import Job' },
+  add_profiles_to_list: { parameter: 'id', format: 'short', resource: 'List' },
+  get_segment: { parameter: 'id', format: 'short', resource: 'Segment' },
+  get_profiles_for_segment: { parameter: 'id', format: 'short', resource: 'Segment' },
+  get_actions_for_flow: { parameter: 'id', format: 'short', resource: 'Flow' },
+  get_flow_action_messages: { parameter: 'id', format: 'numeric', resource: 'Flow Action' },
+  get_flow_message: { parameter: 'id', format: 'short', resource: 'Flow Message' },
+  get_template_for_flow_message: { parameter: 'id', format: 'short', resource: 'Flow Message' },
+  get_messages_for_campaign: { parameter: 'id', format: 'ulid', resource: 'Campaign' },
+  get_template_for_campaign_message: { parameter: 'id', format: 'ulid', resource: 'Campaign Message' },
+  get_template: { parameter: 'id', format: 'short', resource: 'Template' },
+};
+
+/** The malformed path id of a request, if any: `{resource, id}` for the 400. */
+export function malformedPathId(operationId: string, params: Readonly<Record<string, string>>): { resource: string; id: string } | null {
+  const rule = PATH_ID_RULES[operationId];
+  if (!rule) return null;
+  const id = params[rule.parameter] ?? '';
+  return ID_FORMATS[rule.format].test(id) ? null : { resource: rule.resource, id };
 }

@@ -8,8 +8,9 @@ export interface KlaviyoErrorObject {
   title: string;
   detail: string;
   source?: { pointer?: string; parameter?: string };
-  links?: Record<string, string>;
-  meta?: Record<string, unknown>;
+  /** Live Klaviyo sends an empty `links` / `meta` as `[]` (a PHP empty array), not `{}`. */
+  links?: Record<string, string> | never[];
+  meta?: Record<string, unknown> | never[];
 }
 
 export interface KlaviyoErrorDocument {
@@ -34,7 +35,7 @@ export class KlaviyoHttpError extends Error {
 type ErrorFields = Omit<KlaviyoErrorObject, 'id' | 'status'>;
 
 function errorObject(status: number, fields: ErrorFields): KlaviyoErrorObject {
-  return { id: randomUUID(), status, ...fields, links: fields.links ?? {}, meta: fields.meta ?? {} };
+  return { id: randomUUID(), status, ...fields, links: fields.links ?? [], meta: fields.meta ?? [] };
 }
 
 export function invalidBody(issues: { pointer: string; detail: string }[]): KlaviyoHttpError {
@@ -51,6 +52,33 @@ export function invalidParameter(parameter: string, detail: string): KlaviyoHttp
     errorObject(400, { code: 'invalid', title: 'Invalid input.', detail, source: { parameter } }),
   ]);
 }
+
+/** Live: `GET /api/events/NOPE01` → 400 "Invalid Event ID: 'NOPE01'", pointer `/data/id` (not a 404). */
+export function invalidId(resource: string, id: string): KlaviyoHttpError {
+  return new KlaviyoHttpError(400, [
+    errorObject(400, { code: 'invalid', title: 'Invalid input.', detail: `Invalid ${resource} ID: '${id}'`, source: { pointer: '/data/id' } }),
+  ]);
+}
+
+/** A request whose `revision` Klaviyo has retired (`live.retiredRevisions`). */
+export function revisionRetired(revision: string): KlaviyoHttpError {
+  return new KlaviyoHttpError(410, [
+    errorObject(410, {
+      code: 'gone',
+      title: 'Gone.',
+      detail: `Revision ${revision} has been retired and is no longer supported. Use a supported revision.`,
+      source: { parameter: 'revision' },
+      links: { about: 'https://developers.klaviyo.com/en/docs/api_versioning_and_deprecation_policy' },
+    }),
+  ]);
+}
+
+/**
+ * What an edge proxy's bot check looks like in front of Klaviyo: 403, an HTML page (not JSON:API)
+ * and `cf-mitigated: challenge`. Rendered by the pipeline as HTML, not as an error document.
+ */
+export const EDGE_CHALLENGE_PAGE =
+  '<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title></head><body><noscript>Enable JavaScript and cookies to continue</noscript></body></html>';
 
 export function notAuthenticated(): KlaviyoHttpError {
   return new KlaviyoHttpError(

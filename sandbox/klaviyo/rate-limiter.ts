@@ -54,8 +54,13 @@ interface ClassState {
   report: LimitClassReport;
 }
 
+/**
+ * An admitted request carries what live Klaviyo's `RateLimit-*` headers say: the class's budget and
+ * the 1-second window's `remaining` and `resetSeconds` (whole Klaviyo seconds, rounded down: live
+ * answers `0`). A refused one carries only `Retry-After`.
+ */
 export type LimitDecision =
-  | { admitted: true; limit: number; remaining: number; resetSeconds: number }
+  | { admitted: true; budget: RateBudget; remaining: number; resetSeconds: number }
   | { admitted: false; retryAfterSeconds: number };
 
 export class SlidingWindowLimiter {
@@ -75,6 +80,11 @@ export class SlidingWindowLimiter {
   /** Klaviyo seconds (rounded up, at least 1) for a real duration. */
   private toKlaviyoSeconds(realMs: number): number {
     return Math.max(1, Math.ceil((realMs * this.speedUp) / SECOND_MS - 1e-9));
+  }
+
+  /** Whole Klaviyo seconds left of a real duration, rounded down as Klaviyo's Reset is (1 s or less → 0). */
+  private wholeKlaviyoSecondsLeft(realMs: number): number {
+    return Math.max(0, Math.ceil((realMs * this.speedUp) / SECOND_MS - 1e-9) - 1);
   }
 
   resetReport(): void {
@@ -136,14 +146,14 @@ export class SlidingWindowLimiter {
     state.admittedSecond.add(now);
     state.admittedMinute.add(now);
     state.admittedDay?.add(now);
-    const inMinute = state.admittedMinute.count(now);
-    // With a sliding window the budget frees up when the oldest request in it leaves.
-    const resetMs = state.admittedMinute.msUntilBelow(now, inMinute);
+    const inSecond = state.admittedSecond.count(now);
+    // With a sliding window the burst frees up when the oldest request in the second leaves it.
+    const resetMs = state.admittedSecond.msUntilBelow(now, inSecond);
     return {
       admitted: true,
-      limit: budget.steady,
-      remaining: budget.steady - inMinute,
-      resetSeconds: this.toKlaviyoSeconds(resetMs),
+      budget,
+      remaining: Math.max(0, budget.burst - inSecond),
+      resetSeconds: this.wholeKlaviyoSecondsLeft(resetMs),
     };
   }
 

@@ -55,7 +55,10 @@ export interface SandboxLiveBehaviour {
    * milliseconds (divided by `speedUp` in real time). Live: seconds to minutes. Default 2 000.
    */
   profileImportJobMs: number;
-  /** Revisions Klaviyo has retired (live default: none). Not served yet: the 410 answer is open work (docs/live-klaviyo.md). */
+  /**
+   * Revisions Klaviyo has retired: a request whose `revision` header is one of them answers 410 Gone
+   * (before its limit class is counted). Live default: none of the revisions the sandbox is asked for.
+   */
   retiredRevisions: readonly string[];
 }
 
@@ -91,6 +94,11 @@ export interface FaultSettings {
   storms: ThrottleStorm[];
   /** Every request answers 401, as if the key had been revoked. */
   authFailure: boolean;
+  /**
+   * The next N requests are stopped by the edge proxy in front of Klaviyo: 403 with an HTML page and
+   * `cf-mitigated: challenge` (counts down; the request never reaches Klaviyo, so no limit class).
+   */
+  edgeChallengeNext: number;
 }
 
 export interface FaultController {

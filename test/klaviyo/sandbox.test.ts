@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startKlaviyoSandbox, type KlaviyoSandbox, type SandboxScale } from '../../sandbox/klaviyo/index.js';
-import { createKlaviyoService, KlaviyoAuthError, KlaviyoValidationError, type KlaviyoServiceOptions } from '../../services/klaviyo/index.js';
+import { createKlaviyoService, KlaviyoAuthError, KlaviyoNotFoundError, KlaviyoValidationError, type KlaviyoServiceOptions } from '../../services/klaviyo/index.js';
 
 const API_KEY = 'pk_klaviyo_service_test_0001';
 const running: KlaviyoSandbox[] = [];
@@ -124,5 +124,49 @@ describe('Klaviyo service against the sandbox', () => {
     }
     expect(count).toBe(segment?.size);
     expect(ids.size).toBe(count);
+  });
+
+  it('when endpoints are asked for pages larger than live serves, then they ask within each maximum and every read succeeds', async () => {
+    const { sandbox, service } = await setup(10, { scale: { orders: 450 } });
+    const count = async (items: AsyncIterable<unknown>) => {
+      let n = 0;
+      for await (const _ of items) n += 1;
+      return n;
+    };
+    expect(await count(service.flows.list({ pageSize: 500 }))).toBeGreaterThan(0);
+    expect(await count(service.segments.list({ pageSize: 100 }))).toBe(sandbox.truth.segments.sizes.length);
+    expect(await count(service.profiles.list({ pageSize: 500 }))).toBe(300);
+    expect(await count(service.events.list({ pageSize: 1_000 }))).toBe(450);
+    const sizes = (limitClass: string) => [...new Set(ofClass(sandbox, limitClass).map((r) => new URLSearchParams(r.query).get('page[size]')))];
+    expect(sizes('get_flows')).toEqual(['50']);
+    expect(sizes('get_segments')).toEqual(['10']);
+    expect(sizes('get_profiles')).toEqual(['100']);
+    expect(sizes('get_events')).toEqual(['200']);
+    expect(ofClass(sandbox, 'get_events')).toHaveLength(3); // 450 events, 200 a page
+    expect(sandbox.received().every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('when a read by id names a malformed id (live: 400), then it is KlaviyoNotFoundError, as a well-formed unknown id (404) is', async () => {
+    const { sandbox, service } = await setup(10);
+    await expect(service.segments.get('NOPE')).rejects.toMatchObject({ constructor: KlaviyoNotFoundError, status: 400 });
+    await expect(service.segments.get('NOPE01')).rejects.toMatchObject({ constructor: KlaviyoNotFoundError, status: 404 });
+    await expect(service.profiles.get('not-a-profile')).rejects.toBeInstanceOf(KlaviyoNotFoundError);
+    const messages = async () => {
+      for await (const _ of service.flows.messages('NOPE01')) return;
+    };
+    await expect(messages()).rejects.toBeInstanceOf(KlaviyoNotFoundError);
+    expect(sandbox.received().map((r) => r.status)).toEqual([400, 404, 400, 400]); // none retried
+  });
+
+  it('when another process has spent the 1 s window (Remaining 0 in the live headers), then the next call waits for it instead of meeting a 429', async () => {
+    const { sandbox, service } = await setup(1);
+    // Someone else on the account takes 2 of get_flows' 3 a second; our own limiter knows nothing of it.
+    const other = { authorization: `Klaviyo-API-Key ${API_KEY}`, revision: '2026-07-15' };
+    for (let i = 0; i < 2; i++) expect((await fetch(`${sandbox.url}/api/flows`, { headers: other })).status).toBe(200);
+    const read = () => service.client.request({ limitClass: 'get_flows', method: 'GET', path: '/api/flows', idempotent: true });
+    const first = await read();
+    expect(first.headers.get('ratelimit-remaining')).toBe('0');
+    await read();
+    expect(sandbox.report().limitClasses.get_flows).toMatchObject({ requests: 4, throttled: 0 });
   });
 });

@@ -8,13 +8,15 @@ describe('Klaviyo sandbox: rate limits', () => {
     for (let i = 0; i < 3; i++) {
       const ok = await klaviyo(sandbox, 'GET', '/api/flows');
       expect(ok.status).toBe(200);
-      expect(ok.headers.get('ratelimit-limit')).toBe('60');
-      expect(ok.headers.get('ratelimit-remaining')).toBe(String(60 - (i + 1)));
+      // Live form: the policy list, and Remaining/Reset of the 1 s window (reset 0).
+      expect(ok.headers.get('ratelimit-limit')).toBe('3, 3;w=1, 60;w=60');
+      expect(ok.headers.get('ratelimit-remaining')).toBe(String(3 - (i + 1)));
+      expect(ok.headers.get('ratelimit-reset')).toBe('0');
     }
     const throttled = await klaviyo(sandbox, 'GET', '/api/flows');
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBe('1');
-    expect(throttled.headers.get('ratelimit-remaining')).toBeNull();
+    for (const name of ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) expect(throttled.headers.get(name)).toBeNull();
     expect(throttled.body.errors[0]).toMatchObject({ status: 429, code: 'throttled', title: 'Request was throttled.' });
     clock.advance(1000);
     expect((await klaviyo(sandbox, 'GET', '/api/flows')).status).toBe(200);

@@ -140,7 +140,7 @@ export function getBulkImportJob(context: HandlerContext): HandlerResult {
 
 export function getBulkImportErrors(context: HandlerContext): HandlerResult {
   const job = jobOrThrow(context, context.params.id ?? '');
-  const { page, links } = pageOf(context, job.errors, 20, 100);
+  const { page, links } = pageOf(context, job.errors);
   const data = page.map((error) => ({
     type: 'import-error',
     id: error.id,

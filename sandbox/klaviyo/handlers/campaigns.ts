@@ -59,7 +59,7 @@ export function getCampaigns(context: HandlerContext): HandlerResult {
       return fields[field];
     }),
   );
-  const { page, links } = pageOf(context, matching, 100, 100);
+  const { page, links } = pageOf(context, matching);
   return { status: 200, body: { data: page.map((campaign) => campaignResource(context, campaign)), links } };
 }
 
@@ -89,7 +89,7 @@ function campaignMessageResource(context: HandlerContext, campaign: SeededCampai
 export function getCampaignMessages(context: HandlerContext): HandlerResult {
   const campaign = context.account.campaigns.find((candidate) => candidate.id === context.params.id);
   if (!campaign) throw notFound(`A campaign with id ${context.params.id} does not exist.`);
-  const { page, links } = pageOf(context, [campaign], 50, 50);
+  const { page, links } = pageOf(context, [campaign]);
   return { status: 200, body: { data: page.map((entry) => campaignMessageResource(context, entry)), links } };
 }
 

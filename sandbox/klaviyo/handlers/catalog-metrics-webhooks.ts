@@ -1,10 +1,10 @@
-/** Catalog items (≤ 100 per page), metrics, webhooks (list, create) and webhook topics. */
+/** Catalog items (≤ 100 per page), metrics (200 a page, no page[size]), webhooks (list, create) and webhook topics. */
 import { randomUUID } from 'node:crypto';
 import { invalidBody, KlaviyoHttpError } from '../klaviyo-errors.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
 import { iso, resource } from '../http/context.js';
 import { matchesAll, queryFilter } from '../http/filter.js';
-import { pageOf } from '../http/pagination.js';
+import { pageOf, pageSizeOf } from '../http/pagination.js';
 import { webhookTopicIds } from '../seed/metrics.js';
 
 export function getCatalogItems(context: HandlerContext): HandlerResult {
@@ -12,7 +12,7 @@ export function getCatalogItems(context: HandlerContext): HandlerResult {
   const matching = context.account.catalog.filter((item) =>
     matchesAll(conditions, (field) => ({ ids: item.id, 'category.id': `$custom:::$default:::${item.category}`, title: item.title, published: true })[field]),
   );
-  const { page, links } = pageOf(context, matching, 100, 100);
+  const { page, links } = pageOf(context, matching);
   const data = page.map((item) =>
     resource(
       context,
@@ -43,7 +43,7 @@ export function getMetrics(context: HandlerContext): HandlerResult {
   const matching = context.data.metrics.filter((metric) =>
     matchesAll(conditions, (field) => ({ 'integration.name': metric.integration.name, 'integration.category': metric.integration.category })[field]),
   );
-  const { page, links } = pageOf(context, matching, 200, 200);
+  const { page, links } = pageOf(context, matching);
   const data = page.map((metric) =>
     resource(context, 'metric', metric.id, { name: metric.name, created: iso(metric.createdMs), updated: iso(metric.createdMs), integration: metric.integration }, `/api/metrics/${metric.id}/`),
   );
@@ -97,9 +97,12 @@ function webhookResource(context: HandlerContext, webhook: HandlerContext['data'
   );
 }
 
+/** One page holds every webhook (an account has a handful): `links.next` is null, as on any last page. */
 export function getWebhooks(context: HandlerContext): HandlerResult {
   requireAdvancedKdp(context);
-  return { status: 200, body: { data: context.data.webhooks.map((webhook) => webhookResource(context, webhook)), links: { self: `${context.baseUrl}/api/webhooks/` } } };
+  pageSizeOf(context); // takes no page[size]
+  const data = context.data.webhooks.map((webhook) => webhookResource(context, webhook));
+  return { status: 200, body: { data, links: { self: `${context.baseUrl}/api/webhooks/`, next: null, prev: null } } };
 }
 
 interface WebhookDocument {
@@ -134,6 +137,7 @@ export function createWebhook(context: HandlerContext): HandlerResult {
 
 export function getWebhookTopics(context: HandlerContext): HandlerResult {
   requireAdvancedKdp(context);
+  pageSizeOf(context); // takes no page[size]
   const data = webhookTopicIds().map((id) => ({ type: 'webhook-topic', id, links: { self: `${context.baseUrl}/api/webhook-topics/${encodeURIComponent(id)}/` } }));
-  return { status: 200, body: { data, links: { self: `${context.baseUrl}/api/webhook-topics/` } } };
+  return { status: 200, body: { data, links: { self: `${context.baseUrl}/api/webhook-topics/`, next: null, prev: null } } };
 }

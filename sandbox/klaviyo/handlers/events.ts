@@ -3,7 +3,7 @@ import { invalidBody } from '../klaviyo-errors.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
 import { resource } from '../http/context.js';
 import { matchesAll, queryFilter, type FilterCondition } from '../http/filter.js';
-import { cursorPosition, pageLinks, pageSize } from '../http/pagination.js';
+import { cursorPosition, pageLinks, pageSizeOf } from '../http/pagination.js';
 import { checkEvent, storeEvent, type EventAttributes, type PendingEvent, type ProfileReference } from './event-intake.js';
 
 export const MAX_EVENTS_PER_BULK_JOB = 1000;
@@ -53,7 +53,7 @@ function timeBounds(conditions: readonly FilterCondition[]): { since: number; un
 /** Seeded `Placed Order` events first (time order), then events written through the API (arrival order). */
 export function getEvents(context: HandlerContext): HandlerResult {
   const conditions = queryFilter(context.query, context.operation.filters);
-  const size = pageSize(context.query, 200, 1000);
+  const size = pageSizeOf(context);
   const { orders } = context.account;
   const placedOrder = context.data.metricByName('Placed Order');
   const read = (fields: Record<string, unknown>) => (field: string) => fields[field];

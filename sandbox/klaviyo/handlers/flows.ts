@@ -24,7 +24,7 @@ export function getFlows(context: HandlerContext): HandlerResult {
       ({ id: flow.id, name: flow.name, status: flow.status, archived: false, trigger_type: flow.triggerType, created: new Date(flow.createdMs), updated: new Date(flow.createdMs) })[field],
     ),
   );
-  const { page, links } = pageOf(context, matching, 50, 50);
+  const { page, links } = pageOf(context, matching);
   return { status: 200, body: { data: page.map((flow) => flowResource(context, flow)), links } };
 }
 
@@ -46,7 +46,7 @@ function actionResource(context: HandlerContext, action: SeededFlowAction, flow:
 export function getFlowActions(context: HandlerContext): HandlerResult {
   const flow = context.account.flows.flows.find((candidate) => candidate.id === context.params.id);
   if (!flow) throw notFound(`A flow with id ${context.params.id} does not exist.`);
-  const { page, links } = pageOf(context, flow.actions, 50, 50);
+  const { page, links } = pageOf(context, flow.actions);
   return { status: 200, body: { data: page.map((action) => actionResource(context, action, flow)), links } };
 }
 
@@ -79,7 +79,7 @@ export function getFlowActionMessages(context: HandlerContext): HandlerResult {
   const action = context.account.flows.actions.find((candidate) => candidate.id === context.params.id);
   if (!action) throw notFound(`A flow action with id ${context.params.id} does not exist.`);
   const messages = context.account.flows.messages.filter((message) => message.actionId === action.id);
-  const { page, links } = pageOf(context, messages, 50, 50);
+  const { page, links } = pageOf(context, messages);
   return { status: 200, body: { data: page.map((message) => messageResource(context, message)), links } };
 }
 

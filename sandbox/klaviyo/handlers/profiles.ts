@@ -2,7 +2,7 @@
 import { conflict, invalidBody } from '../klaviyo-errors.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
 import { matchesAll, queryFilter } from '../http/filter.js';
-import { cursorPosition, pageLinks, pageSize } from '../http/pagination.js';
+import { cursorPosition, pageLinks, pageSizeOf } from '../http/pagination.js';
 import { IDENTITY_FIELDS } from '../state/profile-store.js';
 import { profileIndexOrThrow, profileResource } from './profile-view.js';
 
@@ -94,7 +94,7 @@ export function getProfile(context: HandlerContext): HandlerResult {
 /** Identity filters resolve by lookup; other filters scan (fine for the sandbox's sizes). */
 export function getProfiles(context: HandlerContext): HandlerResult {
   const conditions = queryFilter(context.query, context.operation.filters);
-  const size = pageSize(context.query, 20, 100);
+  const size = pageSizeOf(context);
   const lookup = conditions.find((condition) => ['id', 'email', 'phone_number', 'external_id'].includes(condition.field));
   const { profiles } = context.data;
   const start = cursorPosition(context.query);

@@ -4,7 +4,7 @@ import { queryList } from '../limit-classes.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
 import { iso, resource } from '../http/context.js';
 import { matchesAll, queryFilter } from '../http/filter.js';
-import { cursorPosition, pageLinks, pageOf, pageSize } from '../http/pagination.js';
+import { cursorPosition, pageLinks, pageOf, pageSizeOf } from '../http/pagination.js';
 import type { SeededSegment } from '../seed/segments.js';
 import { profileResource } from './profile-view.js';
 
@@ -41,7 +41,7 @@ export function getSegments(context: HandlerContext): HandlerResult {
       ({ id: segment.id, name: segment.name, created: new Date(segment.createdMs), updated: new Date(segment.createdMs), is_active: true, is_starred: false })[field],
     ),
   );
-  const { page, links } = pageOf(context, matching, 10, 10);
+  const { page, links } = pageOf(context, matching);
   return { status: 200, body: { data: page.map((segment) => segmentResource(context, segment)), links } };
 }
 
@@ -58,7 +58,7 @@ export function getSegment(context: HandlerContext): HandlerResult {
 /** Members in profile-id order; the cursor is the next profile index to look at. */
 export function getSegmentProfiles(context: HandlerContext): HandlerResult {
   const index = segmentIndexOrThrow(context, context.params.id ?? '');
-  const size = pageSize(context.query, 20, 100);
+  const size = pageSizeOf(context);
   const { segments, profiles, anchorMs } = context.account;
   const page: Record<string, unknown>[] = [];
   let next: number | null = null;
@@ -74,7 +74,7 @@ export function getSegmentProfiles(context: HandlerContext): HandlerResult {
 }
 
 export function getLists(context: HandlerContext): HandlerResult {
-  const { page, links } = pageOf(context, context.account.lists, 10, 10);
+  const { page, links } = pageOf(context, context.account.lists);
   const data = page.map((list) =>
     resource(context, 'list', list.id, { name: list.name, opt_in_process: list.optInProcess, created: iso(list.createdMs), updated: iso(list.createdMs) }, `/api/lists/${list.id}/`),
   );

@@ -1,26 +1,35 @@
 /**
- * The request pipeline of the fake, in Klaviyo's order: route → (injected latency) → auth →
- * revision → limit class → (429 storm) → sliding-window limit → (injected 5xx) → body checks
- * (media type, 5 MB, JSON, schema) → operation handler. Every answer is recorded.
+ * The request pipeline of the fake, in Klaviyo's order: route → (injected latency) → (edge
+ * challenge) → auth → revision (format, then retired → 410) → limit class → (429 storm) →
+ * sliding-window limit → (injected 5xx) → path id format (400) → body checks (media type, 5 MB,
+ * JSON, schema) → operation handler. Every answer is recorded.
+ *
+ * Rate headers are live Klaviyo's: an admitted request's answer (errors included) carries
+ * `RateLimit-Limit: <burst>, <burst>;w=1, <steady>;w=60[, <daily>;w=86400]` with Remaining/Reset
+ * describing the 1-second window; a 429 carries only `Retry-After`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BodyValidator } from '../body-validator.js';
 import type { SandboxFaults } from '../faults.js';
 import {
+  EDGE_CHALLENGE_PAGE,
   KlaviyoHttpError,
   authenticationFailed,
   invalidBody,
+  invalidId,
   invalidParameter,
   methodNotAllowed,
   notAuthenticated,
   notFound,
   payloadTooLarge,
+  revisionRetired,
   serverError,
   throttled,
   unsupportedMediaType,
 } from '../klaviyo-errors.js';
+import { malformedPathId } from '../ids.js';
 import { limitClassOf } from '../limit-classes.js';
-import type { SlidingWindowLimiter } from '../rate-limiter.js';
+import type { LimitDecision, SlidingWindowLimiter } from '../rate-limiter.js';
 import type { RequestRecorder } from '../recorder.js';
 import type { SeededAccount } from '../seed/account.js';
 import type { SandboxOperation } from '../spec.js';
@@ -55,6 +64,15 @@ interface Answer {
   status: number;
   body?: unknown;
   headers: Record<string, string>;
+  /** A non-JSON body (the edge proxy's HTML page), sent as is. */
+  html?: string;
+}
+
+/** Thrown by the pipeline for an answer that never reached Klaviyo (the edge proxy's challenge). */
+class EdgeAnswer extends Error {
+  constructor(readonly answer: Answer) {
+    super(`edge answered ${answer.status}`);
+  }
 }
 
 function route(operations: readonly SandboxOperation[], method: string, path: string) {
@@ -79,6 +97,18 @@ function checkRevision(request: IncomingMessage, deps: PipelineDeps): void {
   if (typeof revision !== 'string' || revision === '') throw invalidParameter('revision', "Missing required header 'revision'.");
   if (!REVISION_FORMAT.test(revision)) throw invalidParameter('revision', `Invalid revision '${revision}': expected YYYY-MM-DD[.suffix].`);
   deps.recorder.noteRevision(revision);
+  if (deps.live.retiredRevisions.includes(revision)) throw revisionRetired(revision);
+}
+
+/** `RateLimit-*` as live Klaviyo sends them: the policy list, and Remaining/Reset of the 1 s window. */
+function rateHeadersOf(decision: Extract<LimitDecision, { admitted: true }>): Record<string, string> {
+  const { budget } = decision;
+  const policies = [`${budget.burst};w=1`, `${budget.steady};w=60`, ...(budget.daily ? [`${budget.daily};w=86400`] : [])];
+  return {
+    'ratelimit-limit': [String(budget.burst), ...policies].join(', '),
+    'ratelimit-remaining': String(decision.remaining),
+    'ratelimit-reset': String(decision.resetSeconds),
+  };
 }
 
 function parseJsonBody(request: IncomingMessage, bytes: Buffer): unknown {
@@ -103,6 +133,9 @@ async function serve(request: IncomingMessage, deps: PipelineDeps, url: URL, at:
 
   const latency = deps.faults.latencyMs();
   if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+  if (deps.faults.edgeChallenge()) {
+    throw new EdgeAnswer({ status: 403, headers: { 'content-type': 'text/html; charset=UTF-8', 'cf-mitigated': 'challenge' }, html: EDGE_CHALLENGE_PAGE });
+  }
   checkAuth(request, deps);
   checkRevision(request, deps);
 
@@ -116,15 +149,13 @@ async function serve(request: IncomingMessage, deps: PipelineDeps, url: URL, at:
   }
   const decision = deps.limiter.admit(limitClass, at);
   if (!decision.admitted) throw throttled(decision.retryAfterSeconds);
-  const rateHeaders = {
-    'ratelimit-limit': String(decision.limit),
-    'ratelimit-remaining': String(decision.remaining),
-    'ratelimit-reset': String(decision.resetSeconds),
-  };
+  const rateHeaders = rateHeadersOf(decision);
 
   try {
     const failure = deps.faults.serverFailure();
     if (failure.kind === 'status') throw serverError(failure.status);
+    const malformed = malformedPathId(operation.operationId, params);
+    if (malformed) throw invalidId(malformed.resource, malformed.id);
 
     let body: unknown = undefined;
     if (read?.kind === 'too-large') throw payloadTooLarge(MAX_PAYLOAD_BYTES);
@@ -171,8 +202,11 @@ export async function handleApiRequest(request: IncomingMessage, response: Serve
   try {
     answer = await serve(request, deps, url, at, classSink);
   } catch (error) {
-    const known = error instanceof KlaviyoHttpError ? error : serverError(500);
-    answer = { status: known.status, body: known.document, headers: known.headers };
+    if (error instanceof EdgeAnswer) answer = error.answer;
+    else {
+      const known = error instanceof KlaviyoHttpError ? error : serverError(500);
+      answer = { status: known.status, body: known.document, headers: known.headers };
+    }
   }
   deps.recorder.record({
     method: (request.method ?? 'GET').toUpperCase(),
@@ -183,6 +217,12 @@ export async function handleApiRequest(request: IncomingMessage, response: Serve
     at,
   });
   for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+  if (answer.html !== undefined) {
+    const page = Buffer.from(answer.html, 'utf8');
+    response.setHeader('content-length', String(page.length));
+    response.writeHead(answer.status).end(page);
+    return;
+  }
   if (answer.body === undefined) {
     response.writeHead(answer.status).end();
     return;
