@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent, buildOrder, buildProfile } from '../sync/support/builders.js';
-import { INGEST, startSyncHarness, type SyncHarness } from '../sync/support/harness.js';
+import { INGEST, startIngestHarness, type IngestHarness } from '../sync/support/harness.js';
 
-let harness: SyncHarness;
-beforeAll(async () => {
-  harness = await startSyncHarness({ startWorker: false });
+// The edge alone (no worker, no sandbox): a rejected request must leave the outbox as it was.
+let harness: IngestHarness;
+beforeAll(() => {
+  harness = startIngestHarness();
 });
 afterAll(() => harness.close());
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProfile } from './support/builders.js';
 import { ADMIN, INGEST, startSyncHarness, type SyncHarness } from './support/harness.js';
 
@@ -39,9 +39,7 @@ describe('consent against live Klaviyo behaviour', () => {
     const h = harness;
     await postProfiles(h, [buildProfile({ email: 'listed@example.com', subscriptions: { email_marketing: true } }), buildProfile()]).expect(202);
     // The import job runs a minute; the listed subscription does not wait for it.
-    const deadline = Date.now() + 5_000;
-    while (consentOf(h, 'email', 'listed@example.com') === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(consentOf(h, 'email', 'listed@example.com')).toEqual({ email: 'SUBSCRIBED' });
+    await vi.waitFor(() => expect(consentOf(h, 'email', 'listed@example.com')).toEqual({ email: 'SUBSCRIBED' }), { timeout: 5_000, interval: 20 });
     expect(h.sandbox.report().listMemberships[listId]).toBeGreaterThanOrEqual(1);
     expect((await h.store.outbox.stats(new Date())).kinds.profile.verifying).toBe(2);
   });

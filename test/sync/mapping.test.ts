@@ -54,10 +54,15 @@ describe('order mapping, delivered to the sandbox', () => {
     await harness.http.post('/v1/orders').set('authorization', INGEST).send(order).expect(202);
     await harness.drained();
     const before = harness.sandbox.received().length;
+    const outboxBefore = await harness.store.outbox.stats(new Date());
 
     const again = await harness.http.post('/v1/orders').set('authorization', INGEST).send(order);
     expect(again.body).toEqual({ accepted: 0, duplicates: 1, ids: ['order:A-2002:placed'] });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Nothing was queued, so the worker has nothing to send: the outbox is exactly as it was.
+    const outboxAfter = await harness.store.outbox.stats(new Date());
+    expect(outboxAfter.kinds).toEqual(outboxBefore.kinds);
+    // Stopping the worker waits for any batch it had claimed: after it, nothing more can go out.
+    await harness.worker.stop();
     expect(harness.sandbox.received().length).toBe(before);
     expect(harness.sandbox.report().duplicateEvents).toBe(0);
   });

@@ -8,7 +8,6 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const post = (h: SyncHarness, events: Record<string, unknown>[]) => h.http.post('/v1/events').set('authorization', INGEST).send({ events }).expect(202);
 
 describe('sync outcomes against the sandbox', () => {
@@ -17,10 +16,11 @@ describe('sync outcomes against the sandbox', () => {
     harness.sandbox.faults.set({ errors: { rate: 1, status: 503 } });
     const events = Array.from({ length: 300 }, () => buildEvent());
     await post(harness, events);
-    await sleep(400);
+    // Klaviyo has answered 503 more than once (so the worker retried), and still nothing is delivered.
+    const h = harness;
+    await vi.waitFor(() => expect(h.sandbox.report().requests.byStatus['503']).toBeGreaterThan(1), { timeout: 5_000, interval: 10 });
     const during = await harness.store.outbox.stats(new Date());
     expect(during.kinds.event.delivered).toBe(0);
-    expect(harness.sandbox.report().requests.byStatus['503']).toBeGreaterThan(1);
 
     harness.sandbox.faults.reset();
     await harness.drained();
@@ -72,13 +72,19 @@ describe('sync outcomes against the sandbox', () => {
     harness = await startSyncHarness();
     harness.sandbox.faults.set({ authFailure: true });
     await post(harness, [buildEvent(), buildEvent()]);
-    await sleep(150);
-    const ready = await harness.http.get('/readyz');
-    expect(ready.status).toBe(503);
-    expect(ready.body.checks.klaviyo.ok).toBe(false);
-    expect(await harness.metrics.registry.getSingleMetricAsString('klaviyo_auth_failing')).toMatch(/klaviyo_auth_failing 1/);
-    const stats = await harness.store.outbox.stats(new Date());
-    expect(stats.kinds.event).toMatchObject({ pending: 2, dead: 0 });
+    const h = harness;
+    // Until the 401 has been seen and its batch handed back: then all of this holds at once.
+    await vi.waitFor(
+      async () => {
+        const ready = await h.http.get('/readyz');
+        expect(ready.status).toBe(503);
+        expect(ready.body.checks.klaviyo.ok).toBe(false);
+        expect(await h.metrics.registry.getSingleMetricAsString('klaviyo_auth_failing')).toMatch(/klaviyo_auth_failing 1/);
+        expect((await h.store.outbox.stats(new Date())).kinds.event).toMatchObject({ pending: 2, in_flight: 0, dead: 0 });
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+    expect(h.sandbox.report().requests.byStatus['401']).toBeGreaterThanOrEqual(1);
 
     harness.sandbox.faults.set({ authFailure: false });
     await harness.drained();
@@ -96,19 +102,26 @@ describe('sync outcomes against the sandbox', () => {
     expect(text).toMatch(/outbox_oldest_pending_age_seconds\{kind="event"\}/);
   });
 
-  it('when the worker stops while a profile import job runs, then it stops at once, the items stay verifying, and a restarted worker settles them once the job completes', async () => {
-    // A poll every 3 s: without the stop ending that wait, stop() would run into its 2 s bound.
-    harness = await startSyncHarness({ tuning: { profileBulkThreshold: 2, importJobPollMs: 3_000 }, sandbox: { live: { profileImportJobMs: 400 } } });
+  it('when the worker stops while a profile import job runs, then stop ends the job-poll wait at once, the items stay verifying, and a restarted worker settles them once the job completes', async () => {
+    // The import job runs a minute, the verifier polls it once a minute, and stop()'s own bound is a
+    // minute: none of those can end stop() within this test's timeout, only stop() waking the wait.
+    // Klaviyo's clock is ours plus `aheadMs`, so the job's minute passes without waiting for it.
+    let aheadMs = 0;
+    harness = await startSyncHarness({
+      tuning: { profileBulkThreshold: 2, importJobPollMs: 60_000, stopTimeoutMs: 60_000 },
+      sandbox: { now: () => Date.now() + aheadMs, live: { profileImportJobMs: 60_000 } },
+    });
     const h = harness;
     const profiles = [0, 1, 2].map((i) => buildProfile({ email: `stopping-${i}@example.com` }));
     await h.http.post('/v1/profiles').set('authorization', INGEST).send({ profiles }).expect(202);
     await vi.waitFor(async () => expect((await h.store.outbox.stats(new Date())).kinds.profile.verifying).toBe(3), { timeout: 5_000 });
+    // The verifier has polled the job once (Klaviyo answers "queued") and is into its minute's wait.
+    await vi.waitFor(() => expect(h.sandbox.received().filter((r) => r.path.startsWith('/api/profile-bulk-import-jobs/'))).not.toHaveLength(0), { timeout: 5_000 });
 
-    const startedAt = Date.now();
     await h.worker.stop();
-    expect(Date.now() - startedAt).toBeLessThan(1_000);
     expect((await h.store.outbox.stats(new Date())).kinds.profile).toMatchObject({ pending: 0, in_flight: 0, verifying: 3, delivered: 0 });
 
+    aheadMs = 61_000;
     await h.worker.start();
     await vi.waitFor(async () => expect((await h.store.outbox.stats(new Date())).kinds.profile).toMatchObject({ verifying: 0, delivered: 3 }), { timeout: 10_000 });
     expect(h.sandbox.data.profiles.lookup('email', 'stopping-2@example.com')).not.toBeNull();
