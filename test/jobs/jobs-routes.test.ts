@@ -74,11 +74,11 @@ describe('jobs routes', () => {
     const first = await request(app).post('/v1/jobs/blocking/runs').set(admin).send({ dryRun: true }).expect(202);
     const conflict = await request(app).post('/v1/jobs/blocking/runs').set(admin).send({ dryRun: true }).expect(409);
     expect(conflict.body.active_run.links.self).toBe(first.body.links.self);
-    const started = Date.now();
     await request(app).delete(first.body.links.self).set(admin).expect(202);
+    // ?wait=5 answers as soon as the run ends, or with the run as it is after 5 s: "cancelled" is
+    // the proof it ended within that bound.
     const ended = await request(app).get(`${first.body.links.self}?wait=5`).set(admin).expect(200);
     expect(ended.body.status).toBe('cancelled');
-    expect(Date.now() - started).toBeLessThan(5000);
     await request(app).delete(first.body.links.self).set(admin).expect(409);
   });
 

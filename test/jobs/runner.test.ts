@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { baseParamsShape, defineJob, type BaseParams, type JobContext } from '../../services/jobs/job-definition.js';
+import type { JobRun } from '../../src/store/job-runs.js';
 import { buildFakeKlaviyo, buildFakeMavera, pagesOf } from './helpers/fakes.js';
 import { buildRunnerHarness, type RunnerHarness } from './helpers/runner-harness.js';
 
@@ -29,6 +30,7 @@ const klaviyo = buildFakeKlaviyo({ segments: ({ signal }) => pagesOf([{ id: 's1'
 describe('job runner', () => {
   let h: RunnerHarness | undefined;
   afterEach(async () => {
+    vi.useRealTimers();
     await h?.close();
     h = undefined;
   });
@@ -77,7 +79,7 @@ describe('job runner', () => {
     const { job } = buildControlledJob();
     h = buildRunnerHarness({ jobs: [job], klaviyo, mavera: buildFakeMavera() });
     const run = await h.runner.start('controlled', { dryRun: true });
-    while ((await h.runner.get('controlled', run.id)).status !== 'running') await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(async () => expect((await h!.runner.get('controlled', run.id)).status).toBe('running'), { interval: 5 });
     await h.runner.cancel('controlled', run.id);
     const ended = await h.runner.wait('controlled', run.id, 2000);
     expect(ended).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
@@ -99,7 +101,7 @@ describe('job runner', () => {
     const { job } = buildControlledJob();
     h = buildRunnerHarness({ jobs: [job], klaviyo, mavera: buildFakeMavera() });
     const run = await h.runner.start('controlled', { dryRun: true });
-    while ((await h.runner.get('controlled', run.id)).status !== 'running') await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(async () => expect((await h!.runner.get('controlled', run.id)).status).toBe('running'), { interval: 5 });
     await h.runner.stop(2000);
     expect(await h.runner.get('controlled', run.id)).toMatchObject({ status: 'failed', error: { code: 'shutdown' } });
   });
@@ -119,10 +121,16 @@ describe('job runner', () => {
     const { job, release } = buildControlledJob();
     h = buildRunnerHarness({ jobs: [job], klaviyo, mavera: buildFakeMavera() });
     const run = await h.runner.start('controlled', { dryRun: true });
-    const started = Date.now();
-    const waited = await h.runner.wait('controlled', run.id, 300);
-    expect(['queued', 'running']).toContain(waited.status);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    // The wait's clock and timer are fake (the job itself runs on real immediates): time moves only here.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    let waited: JobRun | undefined;
+    const waiting = h.runner.wait('controlled', run.id, 300).then((r) => (waited = r));
+    await vi.advanceTimersByTimeAsync(299);
+    expect(waited).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    await waiting;
+    expect(['queued', 'running']).toContain(waited?.status);
+    vi.useRealTimers();
     release();
   });
 

@@ -12,6 +12,21 @@ export const MAVERA_KEY = 'mvra_test_jobs_key_0123456789';
 export interface SandboxHarness extends RunnerHarness {
   klaviyoSandbox: KlaviyoSandbox;
   maveraSandbox: MaveraSandbox;
+  /** Klaviyo requests as our client sends them: how many it started, how many have not settled. */
+  klaviyoWire: { started: number; inFlight: number };
+}
+
+/** The global fetch, counting what the Klaviyo client starts and what is still on the wire. */
+function countingFetch(wire: { started: number; inFlight: number }): typeof fetch {
+  return async (input, init) => {
+    wire.started += 1;
+    wire.inFlight += 1;
+    try {
+      return await fetch(input, init);
+    } finally {
+      wire.inFlight -= 1;
+    }
+  };
 }
 
 /**
@@ -23,7 +38,8 @@ export async function startSandboxHarness(options: { scale?: Partial<SandboxScal
   const speedUp = options.speedUp ?? 60;
   const klaviyoSandbox = await startKlaviyoSandbox({ apiKey: KLAVIYO_KEY, speedUp, seed: options.seed ?? 7, scale: options.scale ?? {} });
   const maveraSandbox = await startMaveraSandbox({ apiKey: MAVERA_KEY, credits: options.credits ?? 10_000 });
-  const klaviyo = createKlaviyoService({ apiKey: KLAVIYO_KEY, baseUrl: klaviyoSandbox.url, revision: '2026-07-15', speedUp });
+  const klaviyoWire = { started: 0, inFlight: 0 };
+  const klaviyo = createKlaviyoService({ apiKey: KLAVIYO_KEY, baseUrl: klaviyoSandbox.url, revision: '2026-07-15', speedUp, fetch: countingFetch(klaviyoWire) });
   const maveraClient = createMaveraClient({
     apiKey: MAVERA_KEY,
     baseUrl: maveraSandbox.url,
@@ -43,6 +59,7 @@ export async function startSandboxHarness(options: { scale?: Partial<SandboxScal
     ...harness,
     klaviyoSandbox,
     maveraSandbox,
+    klaviyoWire,
     async close() {
       await harness.close();
       await klaviyoSandbox.close();
