@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runServiceToExit, startServiceProcess } from '../../scripts/service-process.js';
 
 const minimalEnv = () => ({
@@ -39,21 +39,32 @@ describe('the service process', () => {
 
   it('when SIGTERM arrives during a request, then the request finishes and the process exits 0', async () => {
     const service = await startServiceProcess(minimalEnv());
-    // A request whose body is still uploading is in flight; finish it only after the signal.
+    // A request whose body is still uploading is in flight; finish it only after the signal, once the
+    // service has stopped listening. "100 Continue" says the service has read the request's head.
     const response = new Promise<number>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port: service.port, method: 'POST', path: '/v1/slow-upload', headers: { 'content-type': 'application/json', 'content-length': '14' } },
+        {
+          host: '127.0.0.1',
+          port: service.port,
+          method: 'POST',
+          path: '/v1/slow-upload',
+          headers: { 'content-type': 'application/json', 'content-length': '14', expect: '100-continue' },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
         },
       );
       req.on('error', reject);
-      req.write('{"slow":');
-      setTimeout(() => {
+      req.once('continue', () => {
+        req.write('{"slow":');
         service.child.kill('SIGTERM');
-        setTimeout(() => req.end(' true}'), 300);
-      }, 200);
+        vi.waitFor(async () => {
+          expect(service.output()).toContain('shutting down');
+          await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+        }, { timeout: 10_000, interval: 20 }).then(() => req.end(' true}'), reject);
+      });
+      req.flushHeaders();
     });
     // The route does not exist: a 404 proves the request was read and answered, not cut.
     await expect(response).resolves.toBe(404);
