@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { klaviyo, manualClock, startSandbox } from './klaviyo-support.js';
+import { buildReport, klaviyo, manualClock, startSandbox } from './klaviyo-support.js';
 
 const RATE_HEADERS = ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'];
 
@@ -153,5 +153,52 @@ describe('Klaviyo sandbox answers as live Klaviyo does: retired revisions and th
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await response.text()).toMatch(/^<!DOCTYPE html>/);
     expect((await klaviyo(sandbox, 'GET', '/api/segments')).status).toBe(200);
+  });
+});
+
+describe('Klaviyo sandbox answers as live Klaviyo does: reports and aggregates', () => {
+  it('when a values report is answered, then its data.id is a UUID and it carries no relationships', async () => {
+    const clock = manualClock();
+    const sandbox = await startSandbox({ now: clock.now });
+    const answer = await klaviyo(sandbox, 'POST', '/api/flow-values-reports', buildReport('flow-values-report', sandbox.truth.placedOrderMetricId));
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(answer.body.data).not.toHaveProperty('relationships');
+  });
+
+  it('when a flow values report groups by flow_id without flow_message_id, then 400; with both, it is served', async () => {
+    const clock = manualClock();
+    const sandbox = await startSandbox({ now: clock.now });
+    const metric = sandbox.truth.placedOrderMetricId;
+    const flowOnly = await klaviyo(sandbox, 'POST', '/api/flow-values-reports', buildReport('flow-values-report', metric, { group_by: ['flow_id'] }));
+    expect(flowOnly.status).toBe(400);
+    expect(flowOnly.body.errors[0].source).toEqual({ pointer: '/data/attributes/group_by' });
+    clock.advance(60_000); // the reporting class allows 1/s and 2/m
+    const both = await klaviyo(sandbox, 'POST', '/api/flow-values-reports', buildReport('flow-values-report', metric, { group_by: ['flow_id', 'flow_message_id'] }));
+    expect(both.status).toBe(200);
+  });
+
+  it('when a metric aggregate asks for any sort, or a page_size under 500, then 400', async () => {
+    const clock = manualClock();
+    const sandbox = await startSandbox({ now: clock.now });
+    const query = (extra: Record<string, unknown>) => ({
+      data: {
+        type: 'metric-aggregate',
+        attributes: {
+          metric_id: sandbox.truth.placedOrderMetricId,
+          measurements: ['count'],
+          interval: 'day',
+          filter: ['greater-or-equal(datetime,2026-06-01T00:00:00)', 'less-than(datetime,2026-07-01T00:00:00)'],
+          ...extra,
+        },
+      },
+    });
+    const answers = [];
+    for (const extra of [{ sort: '-count' }, { page_size: 100 }, { page_size: 500 }]) {
+      answers.push(await klaviyo(sandbox, 'POST', '/api/metric-aggregates', query(extra)));
+      clock.advance(1_000);
+    }
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 200]);
+    expect(answers.slice(0, 2).map((answer) => answer.body.errors[0].source.pointer)).toEqual(['/data/attributes/sort', '/data/attributes/page_size']);
   });
 });

@@ -16,7 +16,12 @@ interface AggregateAttributes {
   measurements: string[];
   interval?: string;
   filter: string[];
+  sort?: string;
+  page_size?: number;
 }
+
+/** Live: any `sort` is refused, and `page_size` is at least 500. */
+const MIN_PAGE_SIZE = 500;
 
 function range(filters: string[]): { since: number; until: number } {
   let since = Number.NaN;
@@ -58,6 +63,10 @@ export function queryMetricAggregates(context: HandlerContext): HandlerResult {
   const attributes = (context.body as { data: { attributes: AggregateAttributes } }).data.attributes;
   const metric = context.data.metricById(attributes.metric_id);
   if (!metric) throw invalidBody([{ pointer: '/data/attributes/metric_id', detail: `Metric ${attributes.metric_id} does not exist.` }]);
+  if (attributes.sort !== undefined && attributes.sort !== null) throw invalidBody([{ pointer: '/data/attributes/sort', detail: `'${attributes.sort}' is not a valid sort.` }]);
+  if (attributes.page_size !== undefined && attributes.page_size !== null && attributes.page_size < MIN_PAGE_SIZE) {
+    throw invalidBody([{ pointer: '/data/attributes/page_size', detail: `page_size must be at least ${MIN_PAGE_SIZE}.` }]);
+  }
   const { since, until } = range(attributes.filter);
   const starts = bucketStarts(since, until, attributes.interval ?? 'day');
   const count = new Array<number>(starts.length).fill(0);

@@ -22,6 +22,7 @@ interface ReportAttributes {
   timeframe: { key?: string; start?: string; end?: string };
   conversion_metric_id: string;
   filter?: string;
+  group_by?: string[];
 }
 
 /** Keyed timeframes end now and reach back their length (calendar keys are approximated by days). */
@@ -58,9 +59,10 @@ function pick(statistics: Record<string, number>, names: string[]): Record<strin
   return Object.fromEntries(names.map((name) => [name, statistics[name] ?? 0]));
 }
 
-function reportDocument(context: HandlerContext, type: string, results: unknown[], relationships: Record<string, unknown>) {
+/** Live: a report carries a UUID `data.id` and no `relationships`. */
+function reportDocument(context: HandlerContext, type: string, results: unknown[]) {
   const self = `${context.baseUrl}${context.path}`;
-  return { data: { type, id: randomUUID(), attributes: { results }, relationships, links: { self } }, links: { self, next: null, prev: null } };
+  return { data: { type, id: randomUUID(), attributes: { results }, links: { self } }, links: { self, next: null, prev: null } };
 }
 
 export function queryCampaignValues(context: HandlerContext): HandlerResult {
@@ -77,13 +79,17 @@ export function queryCampaignValues(context: HandlerContext): HandlerResult {
     groupings: { send_channel: campaign.channel, campaign_id: campaign.id, campaign_message_id: campaign.messageId },
     statistics: pick(statisticsOf(campaign.stats!), attributes.statistics),
   }));
-  const related = { campaigns: { data: campaigns.map((campaign) => ({ type: 'campaign', id: campaign.id })) } };
-  return { status: 200, body: reportDocument(context, 'campaign-values-report', results, related) };
+  return { status: 200, body: reportDocument(context, 'campaign-values-report', results) };
 }
 
 export function queryFlowValues(context: HandlerContext): HandlerResult {
   const attributes = (context.body as { data: { attributes: ReportAttributes } }).data.attributes;
   checkMetric(context, attributes.conversion_metric_id);
+  // Live: grouping by flow needs the message too (rows are per flow message).
+  const groupBy = attributes.group_by ?? [];
+  if (groupBy.includes('flow_id') && !groupBy.includes('flow_message_id')) {
+    throw invalidBody([{ pointer: '/data/attributes/group_by', detail: "'flow_message_id' is required in group_by together with 'flow_id'." }]);
+  }
   timeframeRange(context, attributes.timeframe);
   const conditions = bodyFilter(attributes.filter, FLOW_FILTERS);
   const messages = context.account.flows.messages.filter(
@@ -95,11 +101,7 @@ export function queryFlowValues(context: HandlerContext): HandlerResult {
     groupings: { flow_id: message.flowId, send_channel: message.channel, flow_message_id: message.id },
     statistics: pick(statisticsOf(message.stats), attributes.statistics),
   }));
-  const related = {
-    flows: { data: [...new Set(messages.map((message) => message.flowId))].map((id) => ({ type: 'flow', id })) },
-    'flow-messages': { data: messages.map((message) => ({ type: 'flow-message', id: message.id })) },
-  };
-  return { status: 200, body: reportDocument(context, 'flow-values-report', results, related) };
+  return { status: 200, body: reportDocument(context, 'flow-values-report', results) };
 }
 
 export { queryMetricAggregates } from './metric-aggregates.js';
