@@ -1,3 +1,4 @@
+import { parseRetryAfterMs } from '../../src/lib/backoff.js';
 import {
   MaveraAuthError,
   MaveraBadRequestError,
@@ -44,15 +45,6 @@ function readEnvelope(body: unknown): ErrorEnvelope {
   };
 }
 
-/** `Retry-After` as delta-seconds or an HTTP-date → milliseconds to wait (undefined if absent/bad). */
-export function parseRetryAfter(header: string | null, now: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const trimmed = header.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 /** The ONE place that turns an upstream failure into a typed error (STYLE 6). */
 export function toMaveraError(failure: MaveraFailure): MaveraError {
   if (failure.kind === 'network') {
@@ -71,7 +63,7 @@ export function toMaveraError(failure: MaveraFailure): MaveraError {
     detail: `${operation}: Mavera answered ${status}${envelope.code ? ` ${envelope.code}` : ''}${envelope.message ? ` (${envelope.message})` : ''}`,
   };
   if (status === 402) return new MaveraOutOfCreditsError(common);
-  if (status === 429) return new MaveraRateLimitedError({ ...common, retryAfterMs: parseRetryAfter(failure.retryAfterHeader, failure.now) });
+  if (status === 429) return new MaveraRateLimitedError({ ...common, retryAfterMs: parseRetryAfterMs(failure.retryAfterHeader, failure.now) });
   if (status === 401 || status === 403) return new MaveraAuthError(common);
   if (status === 404) return new MaveraNotFoundError(common);
   if (status === 422 && operation === 'personas.create') return new MaveraDuplicatePersonaError(common);

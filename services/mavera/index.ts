@@ -14,7 +14,7 @@ export {
 } from './focus-group-adapter.js';
 export { DEFAULT_FOCUS_GROUP_POLLING, type FocusGroupPolling, type FocusGroupRun, type FocusGroupRunOptions } from './focus-group-runner.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
-export { toMaveraError, parseRetryAfter, type MaveraFailure } from './classify-failure.js';
+export { toMaveraError, type MaveraFailure } from './classify-failure.js';
 export type { Sleep } from '../../src/lib/abortable.js';
 export * from './errors.js';
 export type * from './types.js';

@@ -1,3 +1,4 @@
+import { fullJitterDelayMs } from '../../src/lib/backoff.js';
 import { MaveraRateLimitedError, type MaveraError } from './errors.js';
 
 export interface RetryPolicy {
@@ -13,12 +14,6 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
 
-/** Exponential backoff with full jitter: uniform in [0, min(cap, base·2^(attempt−1))). */
-export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random() * ceiling);
-}
-
 /**
  * How long to wait before the next attempt, or null when the error must surface now: not retryable
  * (402, 4xx), attempts used up, or a `Retry-After` too long to wait out inside one call.
@@ -28,5 +23,5 @@ export function nextRetryDelayMs(error: MaveraError, attempt: number, policy: Re
   if (error instanceof MaveraRateLimitedError && error.retryAfterMs !== undefined) {
     return error.retryAfterMs > policy.maxRetryAfterMs ? null : error.retryAfterMs;
   }
-  return backoffDelayMs(attempt, policy, random);
+  return fullJitterDelayMs(attempt, policy, random);
 }

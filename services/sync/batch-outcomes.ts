@@ -6,15 +6,11 @@ import {
   KlaviyoTransientError,
   KlaviyoValidationError,
 } from '../klaviyo/errors.js';
-import { backoffDelayMs } from '../klaviyo/retry-policy.js';
+import { fullJitterDelayMs, type BackoffOptions } from '../../src/lib/backoff.js';
 import type { OutboxError, OutboxItem, OutboxOutcome } from '../../src/store/outbox.js';
 
-export interface ItemBackoff {
-  /** Ceiling of the first rescheduling delay, in milliseconds; doubles per failed attempt. */
-  baseDelayMs: number;
-  /** Largest delay, in milliseconds. */
-  maxDelayMs: number;
-}
+/** How a failed item is rescheduled: full-jitter backoff (src/lib/backoff.ts). */
+export type ItemBackoff = BackoffOptions;
 
 export interface OutcomeContext {
   now: () => Date;
@@ -89,7 +85,7 @@ export async function sendBatch<E>(plan: BatchPlan<E>, ctx: OutcomeContext): Pro
       const outcomes = items.map((i): OutboxOutcome => ({
         id: i.id,
         status: 'retry',
-        retryAt: new Date(now.getTime() + backoffDelayMs(i.attempts + 1, { maxAttempts: Infinity, ...ctx.backoff }, ctx.random)),
+        retryAt: new Date(now.getTime() + fullJitterDelayMs(i.attempts + 1, ctx.backoff, ctx.random)),
         countAttempt: true,
         error: reason,
       }));

@@ -1,7 +1,7 @@
 import { KlaviyoAuthError, KlaviyoError, KlaviyoRateLimitedError, KlaviyoTransientError, type KlaviyoErrorDetail } from '../klaviyo/errors.js';
 import type { KlaviyoConsentChannels, KlaviyoConsentProfile } from '../klaviyo/bodies/subscription.js';
 import { MAX_PROFILES_PER_UNSUBSCRIBE_JOB } from '../klaviyo/bodies/subscription.js';
-import { backoffDelayMs } from '../klaviyo/retry-policy.js';
+import { fullJitterDelayMs } from '../../src/lib/backoff.js';
 import type { OutboxItem, OutboxOutcome } from '../../src/store/outbox.js';
 import { type BatchPlan, type BatchResult, type OutcomeContext, sendBatch, toOutboxError } from './batch-outcomes.js';
 import type { ConsentChannel, ConsentPayload } from './klaviyo-payloads.js';
@@ -105,7 +105,7 @@ async function resolveOptOuts(api: SyncKlaviyoApi, items: OutboxItem[], ctx: Out
       const throttled = error instanceof KlaviyoRateLimitedError;
       // Anything but a definite answer (throttled, 5xx, network, or a bug of ours) is tried again later.
       const transient = throttled || error instanceof KlaviyoTransientError || !(error instanceof KlaviyoError);
-      const retryAt = new Date(ctx.now().getTime() + (throttled ? 0 : backoffDelayMs(item.attempts + 1, { maxAttempts: Infinity, ...ctx.backoff }, ctx.random)));
+      const retryAt = new Date(ctx.now().getTime() + (throttled ? 0 : fullJitterDelayMs(item.attempts + 1, ctx.backoff, ctx.random)));
       result.outcomes.push(
         transient
           ? { id: item.id, status: 'retry', retryAt, countAttempt: !throttled, error: toOutboxError(error) }

@@ -1,5 +1,5 @@
 import { KlaviyoError } from '../klaviyo/errors.js';
-import { backoffDelayMs } from '../klaviyo/retry-policy.js';
+import { fullJitterDelayMs } from '../../src/lib/backoff.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { OutboxOutcome, OutboxStore, VerifyingJob } from '../../src/store/outbox.js';
 import { toOutboxError, type OutcomeContext } from './batch-outcomes.js';
@@ -37,7 +37,7 @@ export function createProfileJobVerifier(deps: {
     return job.items.map((item) => ({
       id: item.id,
       status: 'retry',
-      retryAt: new Date(now + backoffDelayMs(item.attempts + 1, { maxAttempts: Infinity, ...deps.ctx.backoff }, deps.ctx.random)),
+      retryAt: new Date(now + fullJitterDelayMs(item.attempts + 1, deps.ctx.backoff, deps.ctx.random)),
       countAttempt: true,
       error: toOutboxError(error),
     }));

@@ -1,3 +1,5 @@
+import { fullJitterDelayMs } from '../../src/lib/backoff.js';
+
 export interface ForwardRetryPolicy {
   /** Attempts before a delivery is dead-lettered (the first try counts). */
   maxAttempts: number;
@@ -25,15 +27,5 @@ export function forwardRetryDelayMs(
   random: () => number,
   retryAfterMs?: number,
 ): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
-  const jittered = Math.floor(random() * ceiling);
-  return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
-}
-
-/** `Retry-After` as seconds or an HTTP-date, in milliseconds from `now`; undefined when absent or unreadable. */
-export function parseRetryAfterMs(value: string | null, now: Date): number | undefined {
-  if (value === null) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+  return Math.min(policy.maxDelayMs, Math.max(fullJitterDelayMs(failedAttempts, policy, random), retryAfterMs ?? 0));
 }

@@ -2,7 +2,8 @@ import Bottleneck from 'bottleneck';
 import type { Logger } from '../../src/lib/logger.js';
 import type { Metrics } from '../../src/lib/metrics.js';
 import type { ClaimedForward, ForwardOutcome, ForwardStore } from '../../src/store/webhook-forwards.js';
-import { DEFAULT_FORWARD_RETRY_POLICY, forwardRetryDelayMs, parseRetryAfterMs, type ForwardRetryPolicy } from './forward-backoff.js';
+import { parseRetryAfterMs } from '../../src/lib/backoff.js';
+import { DEFAULT_FORWARD_RETRY_POLICY, forwardRetryDelayMs, type ForwardRetryPolicy } from './forward-backoff.js';
 import { signStandardWebhook, standardWebhooksKey } from './standard-webhooks-signing.js';
 import { createWakeableLoop, type WakeableLoop } from './wakeable-loop.js';
 
@@ -142,7 +143,7 @@ export function createForwardWorker(options: ForwardWorkerOptions): WakeableLoop
       if (res.status >= 200 && res.status < 300) return { kind: 'delivered', status: res.status };
       status = res.status;
       error = `HTTP ${res.status}`;
-      retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'), clock());
+      retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'), clock().getTime());
     } catch (cause) {
       error = describeNetworkError(cause);
     }

@@ -7,7 +7,6 @@ import {
   MaveraOutOfCreditsError,
   MaveraRateLimitedError,
   MaveraUnavailableError,
-  parseRetryAfter,
   toMaveraError,
 } from '../../services/mavera/index.js';
 
@@ -62,11 +61,3 @@ describe('toMaveraError', () => {
   });
 });
 
-describe('parseRetryAfter', () => {
-  it('when given seconds, an HTTP-date, or garbage, then it returns ms, ms until then, or undefined', () => {
-    expect(parseRetryAfter('2', NOW)).toBe(2000);
-    expect(parseRetryAfter(new Date(NOW + 7000).toUTCString(), NOW)).toBe(7000);
-    expect(parseRetryAfter('soon', NOW)).toBeUndefined();
-    expect(parseRetryAfter(null, NOW)).toBeUndefined();
-  });
-});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardRetryDelayMs, parseRetryAfterMs } from '../../services/webhooks/forward-backoff.js';
+import { forwardRetryDelayMs } from '../../services/webhooks/forward-backoff.js';
 
 const policy = { maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 60_000 };
 
@@ -18,11 +18,4 @@ describe('forward retry delays', () => {
     expect(forwardRetryDelayMs(policy, 1, () => 0, 3_600_000)).toBe(60_000);
   });
 
-  it('when Retry-After is seconds or an HTTP-date, then it becomes milliseconds from now', () => {
-    const now = new Date('2026-01-01T00:00:00Z');
-    expect(parseRetryAfterMs('7', now)).toBe(7000);
-    expect(parseRetryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfterMs('whenever', now)).toBeUndefined();
-    expect(parseRetryAfterMs(null, now)).toBeUndefined();
-  });
 });
