@@ -1,0 +1,49 @@
+import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
+import full from './vitest.config.js';
+
+/**
+ * `npm run test:unit`: the full suite's config (same setupFiles, timeouts and pool) without the
+ * integration tests: every test file that starts a child process or a server of its own (the
+ * Klaviyo and Mavera sandboxes, a webhook receiver, the service on a port), and the threaded-store
+ * suite. What is left runs in process; supertest's in-process listener is the only socket. test/foundation/support/unit-guard.ts
+ * fails a file here that spawns or listens anyway. `npm test` runs everything.
+ */
+export const INTEGRATION = [
+  // A real child process (the service under tsx).
+  'test/foundation/server-process.test.ts',
+  'test/sync/crash-safety.test.ts',
+  // A real HTTP server: the service listening, or a receiver.
+  'test/foundation/graceful-shutdown.test.ts',
+  'test/webhooks/raw-body-route.test.ts',
+  'test/webhooks/forwarding.test.ts',
+  // The Klaviyo sandbox (a loopback HTTP server).
+  'test/sandbox/**',
+  'test/klaviyo/sandbox.test.ts',
+  'test/ingest/accept.test.ts',
+  'test/sync/consent-live.test.ts',
+  'test/sync/mapping.test.ts',
+  'test/sync/outcomes.test.ts',
+  'test/jobs/jobs-against-sandbox.test.ts',
+  'test/jobs/jobs-live-klaviyo.test.ts',
+  'test/jobs/jobs-rate-limits.test.ts',
+  'test/klaviyo/sync-live.test.ts',
+  'test/webhooks/klaviyo-registration.test.ts',
+  // The Mavera sandbox.
+  'test/mavera/abort.test.ts',
+  'test/mavera/caps.test.ts',
+  'test/mavera/sandbox.test.ts',
+  'test/mavera/upsert-persona.test.ts',
+  // No socket, but slow: the store conformance suites again, each store in a worker thread of its
+  // own (about a second to start); test/store/sqlite.test.ts runs the same suites in process.
+  'test/store/sqlite-threaded.test.ts',
+];
+
+export default mergeConfig(
+  full,
+  defineConfig({
+    test: {
+      exclude: [...configDefaults.exclude, ...INTEGRATION],
+      setupFiles: ['test/foundation/support/unit-guard.ts'],
+    },
+  }),
+);
