@@ -3,8 +3,11 @@ import { klaviyoFilter, paginatePages, type PagedRead } from '../klaviyo/index.j
 import type { JsonApiResource } from '../klaviyo/json-api.js';
 import type { Campaign, Flow, FlowMessage, KlaviyoEventRead, Profile, Segment } from '../klaviyo/resources.js';
 import type { FlowMessageSummary, KlaviyoReads, OrderEvent, ValuesReportQuery, ValuesReportRow } from './klaviyo-reads.js';
-import { livePageSize } from './page-sizes.js';
 import { sameEnum } from './same-enum.js';
+import { KLAVIYO_PAGE_SIZE_MAX, klaviyoPageSize, type KlaviyoSizedOperation } from '../klaviyo/page-sizes.js';
+
+/** The `page[size]` a job reads with: what it asked for, else the endpoint's live maximum (services/klaviyo/page-sizes.ts). */
+const livePageSize = (operation: KlaviyoSizedOperation, requested?: number): number | undefined => klaviyoPageSize(operation, requested ?? KLAVIYO_PAGE_SIZE_MAX[operation]);
 
 /**
  * KlaviyoReads over the shared Klaviyo service: its client (limiters, retries, typed errors) does
@@ -68,7 +71,7 @@ export function createKlaviyoReadsAdapter(service: KlaviyoService): KlaviyoReads
     profilesWithPredictions: ({ signal, pageSize }) =>
       mapPages<Profile, ReturnType<typeof toPredictive>>(
         service,
-        { limitClass: 'get_profiles:predictive_analytics', path: '/api/profiles', query: { 'additional-fields[profile]': 'predictive_analytics', 'page[size]': livePageSize('profiles', pageSize), 'fields[profile]': 'predictive_analytics' }, signal },
+        { limitClass: 'get_profiles:predictive_analytics', path: '/api/profiles', query: { 'additional-fields[profile]': 'predictive_analytics', 'page[size]': livePageSize('get_profiles', pageSize), 'fields[profile]': 'predictive_analytics' }, signal },
         toPredictive,
       ),
     segments: ({ signal }) =>
@@ -81,20 +84,20 @@ export function createKlaviyoReadsAdapter(service: KlaviyoService): KlaviyoReads
     segmentMemberIds: (segmentId, { signal, pageSize }) =>
       mapPages<Profile, string>(
         service,
-        { limitClass: 'get_profiles_for_segment', path: `/api/segments/${encodeURIComponent(segmentId)}/profiles`, query: { 'page[size]': livePageSize('segmentProfiles', pageSize) }, signal },
+        { limitClass: 'get_profiles_for_segment', path: `/api/segments/${encodeURIComponent(segmentId)}/profiles`, query: { 'page[size]': livePageSize('get_profiles_for_segment', pageSize) }, signal },
         (p) => p.id,
       ),
     flows: ({ signal, status }) =>
-      mapPages(service, { limitClass: 'get_flows', path: '/api/flows', query: { filter: status ? klaviyoFilter.equals('status', status) : undefined, 'page[size]': livePageSize('flows') }, signal }, (f: Flow) => ({
+      mapPages(service, { limitClass: 'get_flows', path: '/api/flows', query: { filter: status ? klaviyoFilter.equals('status', status) : undefined, 'page[size]': livePageSize('get_flows') }, signal }, (f: Flow) => ({
         id: f.id,
         name: f.attributes.name,
         status: f.attributes.status,
         trigger_type: f.attributes.trigger_type ?? null,
       })),
     flowActionIds: (flowId, { signal }) =>
-      mapPages<JsonApiResource<unknown>, string>(service, { limitClass: 'get_actions_for_flow', path: `/api/flows/${encodeURIComponent(flowId)}/flow-actions`, query: { 'page[size]': livePageSize('flowActions') }, signal }, (a) => a.id),
+      mapPages<JsonApiResource<unknown>, string>(service, { limitClass: 'get_actions_for_flow', path: `/api/flows/${encodeURIComponent(flowId)}/flow-actions`, query: { 'page[size]': livePageSize('get_actions_for_flow') }, signal }, (a) => a.id),
     flowMessages: (actionId, { signal }) =>
-      mapPages<FlowMessage, FlowMessageSummary>(service, { limitClass: 'get_flow_action_messages', path: `/api/flow-actions/${encodeURIComponent(actionId)}/flow-messages`, query: { 'page[size]': livePageSize('flowMessages') }, signal }, flowMessageSummary),
+      mapPages<FlowMessage, FlowMessageSummary>(service, { limitClass: 'get_flow_action_messages', path: `/api/flow-actions/${encodeURIComponent(actionId)}/flow-messages`, query: { 'page[size]': livePageSize('get_flow_action_messages') }, signal }, flowMessageSummary),
     async flowMessageTemplate(messageId, { signal }) {
       const template = await service.flows.messageTemplate(messageId, { signal });
       return { text: template.attributes.text ?? null, html: template.attributes.html ?? null };
@@ -123,7 +126,7 @@ export function createKlaviyoReadsAdapter(service: KlaviyoService): KlaviyoReads
         {
           limitClass: 'get_events',
           path: '/api/events',
-          query: { filter: klaviyoFilter.and(klaviyoFilter.equals('metric_id', metricId), klaviyoFilter.greaterOrEqual('datetime', new Date(since)), klaviyoFilter.lessThan('datetime', new Date(until))), 'page[size]': livePageSize('events') },
+          query: { filter: klaviyoFilter.and(klaviyoFilter.equals('metric_id', metricId), klaviyoFilter.greaterOrEqual('datetime', new Date(since)), klaviyoFilter.lessThan('datetime', new Date(until))), 'page[size]': livePageSize('get_events') },
           signal,
         },
         orderEvent,

@@ -1,6 +1,6 @@
 import { SlidingWindowLog } from './sliding-window.js';
 import type { KlaviyoBudget } from './rate-limits.js';
-import type { Clock, Sleep } from './timing.js';
+import { nowMs, type Clock, type Sleep } from './timing.js';
 
 export interface ClassLimiterOptions {
   /** Already scaled by the rate share. */
@@ -82,7 +82,7 @@ export class ClassLimiter {
    */
   restore(countedAt: readonly number[]): void {
     if (this.dayMs === undefined) return;
-    const now = this.options.clock.now();
+    const now = nowMs(this.options.clock);
     for (const at of countedAt) if (at > now - this.dayMs) this.log.record(Math.min(at, now));
     this.release();
   }
@@ -104,7 +104,7 @@ export class ClassLimiter {
   /** A 429: nothing of this class goes out for `retryAfterMs` (Klaviyo time). Returns our wait in ms. */
   pause(retryAfterMs: number): number {
     const waitMs = retryAfterMs / this.options.speedUp;
-    this.pausedUntil = Math.max(this.pausedUntil, this.options.clock.now() + waitMs);
+    this.pausedUntil = Math.max(this.pausedUntil, nowMs(this.options.clock) + waitMs);
     return waitMs;
   }
 
@@ -114,7 +114,7 @@ export class ClassLimiter {
    * are merged the strict way (fewer remaining, later end): answers may arrive out of order.
    */
   observe(remaining: number, holdSeconds: number): void {
-    const now = this.options.clock.now();
+    const now = nowMs(this.options.clock);
     const until = now + (holdSeconds * SECOND_MS) / this.options.speedUp;
     const current = this.serverHint;
     this.serverHint =
@@ -125,7 +125,7 @@ export class ClassLimiter {
   }
 
   stats(): ClassLimiterStats {
-    const now = this.options.clock.now();
+    const now = nowMs(this.options.clock);
     const pausedUntil = Math.max(this.pausedUntil, this.hintBlocksUntil(now));
     return {
       queued: this.waiters.length,
@@ -135,7 +135,7 @@ export class ClassLimiter {
 
   /** Lets waiters through, in order, while every constraint allows; then sleeps until the next fits. */
   private release(): void {
-    const now = this.options.clock.now();
+    const now = nowMs(this.options.clock);
     while (this.waiters.length > 0) {
       const at = Math.max(this.log.earliestAt(now, this.inFlight), this.pausedUntil, this.hintBlocksUntil(now));
       if (at > now) {
@@ -162,7 +162,7 @@ export class ClassLimiter {
         if (released) return;
         released = true;
         this.inFlight -= 1;
-        const now = this.options.clock.now();
+        const now = nowMs(this.options.clock);
         this.log.record(now);
         if (this.dayMs !== undefined) {
           this.dailyOnTheWire.splice(this.dailyOnTheWire.indexOf(grantedAt), 1);
@@ -185,7 +185,7 @@ export class ClassLimiter {
     this.wake?.cancel.abort();
     const cancel = new AbortController();
     this.wake = { at, cancel };
-    this.options.sleep(at - this.options.clock.now(), cancel.signal).then(
+    this.options.sleep(at - nowMs(this.options.clock), cancel.signal).then(
       () => {
         if (this.wake?.cancel === cancel) this.wake = undefined;
         this.release();

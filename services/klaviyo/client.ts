@@ -3,8 +3,9 @@ import type { Metrics } from '../../src/lib/metrics.js';
 import { KlaviyoAuthError, KlaviyoRateLimitedError, KlaviyoRevisionRetiredError, type KlaviyoOutcome, toKlaviyoError } from './errors.js';
 import type { KlaviyoLimiters } from './limiter.js';
 import type { KlaviyoLimitClassName } from './rate-limits.js';
-import { backoffDelayMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
-import { type Clock, abortableSleep, type Sleep, systemClock } from './timing.js';
+import { fullJitterDelayMs } from '../../src/lib/backoff.js';
+import { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+import { type Clock, abortableSleep, nowMs, type Sleep, systemClock } from './timing.js';
 import { buildHeaders, buildUrl, parseBody, type Query } from './wire.js';
 
 export interface KlaviyoClientOptions {
@@ -122,18 +123,18 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     const body = request.bodyJson ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
     for (;;) {
       const permit = await limiters.acquire(limitClass, request.signal);
-      const started = clock.now();
+      const started = nowMs(clock);
       const outcome = await attempt(request, body).finally(() => permit.release());
       const status = outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
       metrics?.klaviyoRequests.inc({ endpoint: limitClass, status });
-      logger?.debug({ limitClass, method: request.method, status, ms: clock.now() - started }, 'klaviyo request');
+      logger?.debug({ limitClass, method: request.method, status, ms: nowMs(clock) - started }, 'klaviyo request');
 
       if (outcome.kind === 'response' && outcome.status < 400) {
         limiters.observeHeaders(limitClass, outcome.headers);
         noteSuccess();
         return { status: outcome.status, headers: outcome.headers, body: outcome.body as T };
       }
-      const error = toKlaviyoError(outcome, limitClass, clock.now(), options.revision);
+      const error = toKlaviyoError(outcome, limitClass, nowMs(clock), options.revision);
       if (error instanceof KlaviyoRateLimitedError) {
         metrics?.klaviyoThrottled.inc({ limit_class: limitClass });
         // The limiter holds back the whole class; this call waits in line without spending an attempt.
@@ -148,7 +149,7 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
       if (error instanceof KlaviyoAuthError) onAuthStatus?.(false, error);
       failures += 1;
       if (!error.retryable || !request.idempotent || failures >= retry.maxAttempts) throw error;
-      const delayMs = backoffDelayMs(failures, retry, random);
+      const delayMs = fullJitterDelayMs(failures, retry, random);
       logger?.warn({ limitClass, status, code: error.code, failures, delayMs }, 'klaviyo transient failure, retrying');
       await sleep(delayMs, request.signal);
     }

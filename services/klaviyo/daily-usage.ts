@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../src/lib/clock.js';
 import type { Logger } from '../../src/lib/logger.js';
 import type { CacheStore } from '../../src/store/store.js';
 import type { DailyUsageLog } from './limiter.js';
@@ -10,7 +11,7 @@ const key = (limitClass: KlaviyoLimitClassName) => `klaviyo:daily-usage:${limitC
  * when its newest request leaves the day window. A failed read or write is logged and the limiter
  * goes on with what it holds in memory: Klaviyo's 429 still protects the account.
  */
-export function createCachedDailyUsage(cache: CacheStore, logger: Logger, clock: () => Date = () => new Date()): DailyUsageLog {
+export function createCachedDailyUsage(cache: CacheStore, logger: Logger, clock: Clock = systemClock): DailyUsageLog {
   return {
     async load(limitClass) {
       try {

@@ -1,3 +1,4 @@
+import { parseRetryAfterMs } from '../../src/lib/backoff.js';
 import {
   KlaviyoAuthError,
   KlaviyoClientError,
@@ -140,14 +141,6 @@ function isEdgeChallenge(headers: Headers, body: unknown): boolean {
   return typeof body === 'string' && /^\s*<(!doctype|html)/i.test(body);
 }
 
-/** Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3); returns milliseconds. */
-export function parseRetryAfterMs(header: string | null, now: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const trimmed = header.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** Reads Klaviyo's `{errors: [{code,title,detail,source:{pointer,parameter},meta}]}`, tolerating junk. */
 function readErrorDetails(body: unknown): KlaviyoErrorDetail[] {

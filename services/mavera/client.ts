@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../src/lib/clock.js';
 import type { Logger } from 'pino';
 import { abortableSleep, type Sleep } from '../../src/lib/abortable.js';
 import type { FocusGroupDescription } from './focus-group-adapter.js';
@@ -32,7 +33,7 @@ export interface MaveraClientOptions {
   requestsPerMinute: number;
   fetch?: typeof fetch;
   /** Epoch milliseconds. */
-  clock?: () => number;
+  clock?: Clock;
   /** Must reject when `signal` aborts (the default does). */
   sleep?: Sleep;
   /** Jitter source in [0, 1). */
@@ -71,7 +72,7 @@ export interface MaveraClient {
 const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export function createMaveraClient(options: MaveraClientOptions): MaveraClient {
-  const clock = options.clock ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? abortableSleep;
   const limiter = createPlanRateLimiter({ requestsPerMinute: options.requestsPerMinute, clock, sleep });
   const transport = createMaveraTransport({

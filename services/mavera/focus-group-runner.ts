@@ -1,3 +1,4 @@
+import { nowMs, type Clock } from '../../src/lib/clock.js';
 import { raceAbort, type Sleep } from '../../src/lib/abortable.js';
 import { MaveraBadRequestError, MaveraFocusGroupError, MaveraUnexpectedResponseError } from './errors.js';
 import {
@@ -46,7 +47,7 @@ export interface FocusGroupRunnerDeps {
   transport: MaveraTransport;
   /** Mavera allows 5 focus groups generating at once: a slot is held from create to last poll. */
   slots: MaveraLimiter;
-  clock: () => number;
+  clock: Clock;
   sleep: Sleep;
   workspaceId: string | undefined;
   polling: FocusGroupPolling;
@@ -66,12 +67,12 @@ export async function runFocusGroup(deps: FocusGroupRunnerDeps, description: Foc
   return deps.slots.run(signal, async () => {
     const created = statusOrThrow(await deps.transport({ operation: 'focus-groups.create', method: 'POST', path: '/focus-groups', body: request, signal }), 'focus-groups.create');
     options.onCreated?.({ id: created.id, creditsUsed: created.creditsUsed ?? 0 });
-    const deadline = deps.clock() + polling.timeoutMs;
+    const deadline = nowMs(deps.clock) + polling.timeoutMs;
     let current = created;
     let intervalMs = polling.initialIntervalMs;
     while (current.phase === 'running') {
       options.onStatus?.(current.status);
-      const remainingMs = deadline - deps.clock();
+      const remainingMs = deadline - nowMs(deps.clock);
       if (remainingMs <= 0) {
         throw new MaveraFocusGroupError({ focusGroupId: created.id, creditsUsed: created.creditsUsed ?? 0, timedOut: true, detail: `focus group ${created.id} still ${current.status} after ${polling.timeoutMs} ms` });
       }

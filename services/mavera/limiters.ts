@@ -1,3 +1,4 @@
+import { nowMs, type Clock } from '../../src/lib/clock.js';
 import Bottleneck from 'bottleneck';
 import { raceAbort, type Sleep } from '../../src/lib/abortable.js';
 import { MaveraClientStoppedError } from './errors.js';
@@ -36,7 +37,7 @@ export interface PlanRateOptions {
   /** Window length in milliseconds (Mavera: 60 000). */
   windowMs?: number;
   /** Epoch milliseconds; only the 429 pause reads it. */
-  clock: () => number;
+  clock: Clock;
   /** The wait of a call that was let through while a 429 pause is on. */
   sleep: Sleep;
 }
@@ -136,7 +137,7 @@ export function createPlanRateLimiter(options: PlanRateOptions): PlanRateLimiter
         async () => {
           try {
             // Let through before (or during) a 429 pause: keep the unit, start when the pause ends.
-            for (let waitMs = pausedUntil - clock(); waitMs > 0; waitMs = pausedUntil - clock()) await raceAbort(sleep(waitMs, signal), signal);
+            for (let waitMs = pausedUntil - nowMs(clock); waitMs > 0; waitMs = pausedUntil - nowMs(clock)) await raceAbort(sleep(waitMs, signal), signal);
           } catch (error) {
             giveBack(); // cancelled before anything was sent
             throw error;

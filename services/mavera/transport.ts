@@ -1,3 +1,4 @@
+import { nowMs, type Clock } from '../../src/lib/clock.js';
 import type { Logger } from 'pino';
 import { raceAbort, type Sleep } from '../../src/lib/abortable.js';
 import { toMaveraError, type MaveraFailure } from './classify-failure.js';
@@ -24,7 +25,7 @@ export interface MaveraTransportDeps {
   apiKey: string;
   baseUrl: string;
   fetch: typeof fetch;
-  clock: () => number;
+  clock: Clock;
   sleep: Sleep;
   random: () => number;
   /** The key's per-minute plan budget and 429 pause; every attempt runs inside it. */
@@ -78,7 +79,7 @@ export function createMaveraTransport(deps: MaveraTransportDeps): MaveraTranspor
         status: response.status,
         body,
         retryAfterHeader: response.headers.get('retry-after'),
-        now: deps.clock(),
+        now: nowMs(deps.clock),
       };
       return { ok: false, failure };
     } catch (error) {
@@ -91,13 +92,13 @@ export function createMaveraTransport(deps: MaveraTransportDeps): MaveraTranspor
   return async (request) => {
     for (let attemptNo = 1; ; attemptNo += 1) {
       request.signal?.throwIfAborted();
-      let startedAt = deps.clock();
+      let startedAt = nowMs(deps.clock);
       const outcome = await deps.limiter.run(request.signal, () => {
-        startedAt = deps.clock();
+        startedAt = nowMs(deps.clock);
         return attempt(request);
       });
       if (outcome.ok) {
-        log?.debug({ operation: request.operation, attempt: attemptNo, durationMs: deps.clock() - startedAt }, 'mavera call succeeded');
+        log?.debug({ operation: request.operation, attempt: attemptNo, durationMs: nowMs(deps.clock) - startedAt }, 'mavera call succeeded');
         return outcome.body;
       }
       const error = toMaveraError(outcome.failure);
@@ -107,7 +108,7 @@ export function createMaveraTransport(deps: MaveraTransportDeps): MaveraTranspor
         throw error;
       }
       // A 429 throttles the whole key, not just this call: hold every caller back.
-      if (error instanceof MaveraRateLimitedError) deps.limiter.pauseUntil(deps.clock() + delayMs);
+      if (error instanceof MaveraRateLimitedError) deps.limiter.pauseUntil(nowMs(deps.clock) + delayMs);
       log?.info({ operation: request.operation, attempt: attemptNo, code: error.code, upstreamStatus: error.upstreamStatus, delayMs }, 'mavera call retrying');
       await raceAbort(deps.sleep(delayMs, request.signal), request.signal);
     }

@@ -10,7 +10,7 @@ import type { SyncKlaviyoApi } from './klaviyo-sync-api.js';
 import { deliverProfiles } from './profile-delivery.js';
 import { createProfileJobVerifier } from './profile-job-verifier.js';
 import { DEFAULT_SYNC_TUNING, KIND_LIMITS, type SyncTuning } from './sync-tuning.js';
-import { createWaker } from './waker.js';
+import { createWaker } from '../../src/lib/wake.js';
 
 export interface SyncWorkerDeps {
   outbox: OutboxStore;
@@ -83,7 +83,9 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     if (result.authFailed) {
       authPausedUntil = now.getTime() + tuning.authPauseMs;
       deps.auth.report(false);
-      log.error({ kind, pauseMs: tuning.authPauseMs }, 'Klaviyo rejected the API key; delivery paused');
+      // 410: the key is fine, our pinned revision is retired (the client already raised the alarm).
+      const why = result.error?.status === 410 ? 'Klaviyo retired the API revision (raise KLAVIYO_REVISION)' : 'Klaviyo rejected the API key';
+      log.error({ kind, pauseMs: tuning.authPauseMs, status: result.error?.status }, `${why}; delivery paused`);
     }
     // Items without an outcome (auth failure) go back untouched, without spending an attempt.
     await deps.outbox.release(leaseId, now);

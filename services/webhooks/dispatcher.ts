@@ -1,6 +1,6 @@
 import type { Logger } from '../../src/lib/logger.js';
 import type { InboxEvent, InboxStore } from '../../src/store/webhook-inbox.js';
-import { createWakeableLoop, type WakeableLoop } from './wakeable-loop.js';
+import { createWakeableLoop, type WakeableLoop } from '../../src/lib/wake.js';
 
 /** Receives newly stored events; called at least once per event, so it must be idempotent. */
 export interface WebhookEventHandler {

@@ -5,7 +5,7 @@ import type { ClaimedForward, ForwardOutcome, ForwardStore } from '../../src/sto
 import { parseRetryAfterMs } from '../../src/lib/backoff.js';
 import { DEFAULT_FORWARD_RETRY_POLICY, forwardRetryDelayMs, type ForwardRetryPolicy } from './forward-backoff.js';
 import { signStandardWebhook, standardWebhooksKey } from './standard-webhooks-signing.js';
-import { createWakeableLoop, type WakeableLoop } from './wakeable-loop.js';
+import { createWakeableLoop, type WakeableLoop } from '../../src/lib/wake.js';
 
 export interface ForwardWorkerOptions {
   forwards: ForwardStore;

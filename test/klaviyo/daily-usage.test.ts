@@ -44,7 +44,7 @@ function openStore(dir: string): Store {
 
 /** One "process": limiters over the store's cache, on a shared fake clock; the reporting class capped at 3 a day. */
 async function startProcess(store: Store, time: ReturnType<typeof createFakeTime>) {
-  const dailyUsage = createCachedDailyUsage(store.cache, pino({ level: 'silent' }), () => new Date(time.clock.now()));
+  const dailyUsage = createCachedDailyUsage(store.cache, pino({ level: 'silent' }), () => time.clock());
   const limiters = createKlaviyoLimiters({
     rateShare: 1,
     guardMs: 0,
@@ -99,8 +99,8 @@ describe('daily-capped classes across restarts', () => {
     const dir = tempDir();
     const time = createFakeTime();
     const store = openStore(dir);
-    const ahead = time.clock.now() + 10 * DAY_MS;
-    await store.cache.set('klaviyo:daily-usage:query_flow_values', [ahead, ahead, ahead], 20 * DAY_MS, new Date(time.clock.now()));
+    const ahead = time.clock().getTime() + 10 * DAY_MS;
+    await store.cache.set('klaviyo:daily-usage:query_flow_values', [ahead, ahead, ahead], 20 * DAY_MS, time.clock());
     const { grants, request } = await startProcess(store, time);
     const next = request();
     await time.advance(DAY_MS);
@@ -128,8 +128,8 @@ describe('daily-capped classes across restarts', () => {
     const { limiters } = await startProcess(store, time);
     (await limiters.acquire('get_flows')).release();
     (await limiters.acquire('query_flow_values')).release();
-    const now = new Date(time.clock.now());
+    const now = time.clock();
     expect(await store.cache.get('klaviyo:daily-usage:get_flows', now)).toBeUndefined();
-    expect(await store.cache.get('klaviyo:daily-usage:query_flow_values', now)).toEqual([time.clock.now()]);
+    expect(await store.cache.get('klaviyo:daily-usage:query_flow_values', now)).toEqual([time.clock().getTime()]);
   });
 });

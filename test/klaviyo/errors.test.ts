@@ -11,7 +11,6 @@ import {
   KlaviyoTransientError,
   KlaviyoValidationError,
   malformedIdAsNotFound,
-  parseRetryAfterMs,
   toKlaviyoError,
 } from '../../services/klaviyo/errors.js';
 
@@ -144,18 +143,5 @@ describe('malformedIdAsNotFound', () => {
     expect(malformedIdAsNotFound(transient, 'profile', '01ABC')).toBe(transient);
     const plain = new Error('not Klaviyo');
     expect(malformedIdAsNotFound(plain, 'profile', '01ABC')).toBe(plain);
-  });
-});
-
-describe('parseRetryAfterMs', () => {
-  it('when given seconds or an HTTP-date, then milliseconds are returned', () => {
-    expect(parseRetryAfterMs('2', NOW)).toBe(2000);
-    expect(parseRetryAfterMs('Mon, 20 Jul 2026 12:00:30 GMT', NOW)).toBe(30_000);
-    expect(parseRetryAfterMs('Mon, 20 Jul 2026 11:00:00 GMT', NOW)).toBe(0);
-  });
-
-  it('when the header is missing or junk, then undefined is returned', () => {
-    expect(parseRetryAfterMs(null, NOW)).toBeUndefined();
-    expect(parseRetryAfterMs('soon', NOW)).toBeUndefined();
   });
 });

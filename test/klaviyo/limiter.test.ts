@@ -72,7 +72,7 @@ describe('createKlaviyoLimiters', () => {
     const first = acquire();
     await time.advance(4_999);
     expect(grants).toEqual([]);
-    expect(limiters.stats().get_flows).toEqual({ queued: 1, paused_until: new Date(time.clock.now() + 1).toISOString() });
+    expect(limiters.stats().get_flows).toEqual({ queued: 1, paused_until: new Date(time.clock().getTime() + 1).toISOString() });
     await time.advance(1);
     await first;
     expect(grants).toEqual([5_000]);

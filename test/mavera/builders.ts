@@ -52,7 +52,7 @@ export function fakeTime(start = Date.parse('2026-07-20T12:00:00Z')) {
     waits.push(ms);
     now += ms;
   };
-  return { clock: () => now, sleep, waits };
+  return { clock: () => new Date(now), sleep, waits };
 }
 
 export function maveraError(status: number, code: string, headers: Record<string, string> = {}): StubAnswer {

@@ -13,7 +13,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const planLimiter = (requestsPerMinute: number) => createPlanRateLimiter({ requestsPerMinute, clock: Date.now, sleep: abortableSleep });
+const planLimiter = (requestsPerMinute: number) => createPlanRateLimiter({ requestsPerMinute, clock: () => new Date(), sleep: abortableSleep });
 
 /** Bottleneck hands out places through 1 ms timers (about 2 ms per job): let those run. */
 const flush = () => vi.advanceTimersByTimeAsync(50);

@@ -18,7 +18,7 @@ function fakeTime() {
   return {
     now: () => nowMs,
     cli: {
-      clock: { now: () => nowMs },
+      clock: () => new Date(nowMs),
       sleep: async (ms: number) => {
         nowMs += ms;
       },

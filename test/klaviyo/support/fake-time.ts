@@ -11,7 +11,7 @@ export function createFakeTime(start = Date.parse('2026-07-20T12:00:00Z')) {
   let timers: Timer[] = [];
   const sleeps: number[] = [];
 
-  const clock: Clock = { now: () => now };
+  const clock: Clock = () => new Date(now);
   const sleep: Sleep = (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

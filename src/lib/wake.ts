@@ -1,3 +1,40 @@
+/**
+ * The one way background work sleeps until it is due or woken: the sync worker's lanes wait on a
+ * Waker; the webhook dispatcher and forwarder run as a WakeableLoop, which is built on one.
+ */
+/** Sleeps that end early when new work arrives or the worker stops. */
+export interface Waker {
+  /**
+   * Resolves after `ms` milliseconds or, when `wakeable`, at the next wake(). Waits for a batch
+   * to fill are not wakeable: under load every ingest calls wake(), which must stay cheap.
+   */
+  wait(ms: number, wakeable?: boolean): Promise<void>;
+  wake(): void;
+}
+
+export function createWaker(): Waker {
+  let waiters = new Set<() => void>();
+  return {
+    wait(ms, wakeable = true) {
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, ms));
+        if (wakeable) waiters.add(done);
+      });
+    },
+    wake() {
+      if (waiters.size === 0) return;
+      const current = waiters;
+      waiters = new Set();
+      for (const done of current) done();
+    },
+  };
+}
+
 export interface WakeableLoop {
   /** Starts the loop (idempotent). */
   start(): void;
@@ -13,20 +50,10 @@ export interface WakeableLoop {
  * round makes the next round start at once, so no notification is ever lost.
  */
 export function createWakeableLoop(options: { pollIntervalMs: number; round(): Promise<number | undefined> }): WakeableLoop {
+  const waker = createWaker();
   let running = false;
   let woken = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wakeSleep: (() => void) | undefined;
   let done: Promise<void> = Promise.resolve();
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      wakeSleep = resolve;
-      timer = setTimeout(resolve, ms);
-    }).finally(() => {
-      clearTimeout(timer);
-      wakeSleep = undefined;
-    });
 
   async function run(): Promise<void> {
     while (running) {
@@ -35,7 +62,7 @@ export function createWakeableLoop(options: { pollIntervalMs: number; round(): P
       const pause = (await options.round().catch(() => undefined)) ?? options.pollIntervalMs;
       if (!running) break;
       if (woken || pause === 0) continue;
-      await sleep(pause);
+      await waker.wait(pause);
     }
   }
 
@@ -47,11 +74,11 @@ export function createWakeableLoop(options: { pollIntervalMs: number; round(): P
     },
     wake() {
       woken = true;
-      wakeSleep?.();
+      waker.wake();
     },
     async stop() {
       running = false;
-      wakeSleep?.();
+      waker.wake();
       await done;
     },
   };
