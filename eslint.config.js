@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    // DESIGN §2 import rules: the domain never sees the HTTP framework or the edge.
+    // The import rules of docs/architecture.md: the domain never sees the HTTP framework or the edge.
     files: ['services/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['express', '**/routes/**'] }],

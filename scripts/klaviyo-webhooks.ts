@@ -31,7 +31,7 @@ const scriptEnv = z.object({
   KLAVIYO_WEBHOOK_SECRETS: envSchema.shape.KLAVIYO_WEBHOOK_SECRETS,
 });
 
-/** Time for the client's rate limiter (STYLE 8): tests pass a fake clock shared with the sandbox; the CLI uses real time. */
+/** Time for the client's rate limiter: tests pass a fake clock shared with the sandbox; the CLI uses real time. */
 export type KlaviyoWebhooksCliTime = Pick<KlaviyoServiceOptions, 'clock' | 'sleep'>;
 
 export async function runKlaviyoWebhooksCli(

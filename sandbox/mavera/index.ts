@@ -12,7 +12,7 @@ import { createSandboxState, type RecordedRequest, type SandboxEndpoint, type Sa
 export type { RecordedRequest, SandboxEndpoint, SandboxPersona } from './state.js';
 export type { FaultOptions, MaveraFaults } from './faults.js';
 
-/** The fake Mavera (DESIGN §10) on 127.0.0.1, speaking the API as documented plus our focus-group assumptions. */
+/** The fake Mavera (docs/sandbox.md) on 127.0.0.1, speaking the API as documented plus our focus-group assumptions. */
 export interface MaveraSandboxOptions {
   apiKey: string;
   /** Credits available at start (default 10 000). */

@@ -66,7 +66,7 @@ export interface KlaviyoClient {
 }
 
 /**
- * Owns the wire (STYLE 8): every request waits for its limit class, carries the key and pinned
+ * Owns the wire: every request waits for its limit class, carries the key and pinned
  * revision, times out, and is classified by `toKlaviyoError`. This is the only layer that retries.
  */
 export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClient {

@@ -26,7 +26,7 @@ export type KlaviyoOutcome =
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
 /**
- * The one place that turns a failed Klaviyo call into a typed error (STYLE 6).
+ * The one place that turns a failed Klaviyo call into a typed error.
  * `now` (epoch ms) is only needed to read an HTTP-date Retry-After; `revision` (the one the request
  * carried) only to name it in a 410.
  */

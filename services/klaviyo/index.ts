@@ -25,7 +25,7 @@ export interface KlaviyoServiceOptions extends Omit<KlaviyoClientOptions, 'limit
 }
 
 /**
- * The Klaviyo service: built ONCE per process by src/server.ts and handed to the sync worker and
+ * The Klaviyo service: built ONCE per process by src/service.ts (buildService) and handed to the sync worker and
  * the jobs runner, so they share one client and one set of limiters.
  */
 export function createKlaviyoService(options: KlaviyoServiceOptions) {

@@ -8,7 +8,7 @@
  * at their end time. That bound holds whatever the network latency and its jitter.
  *
  * Klaviyo counts in fixed windows whose boundaries it does not publish; a sliding window is safe
- * however they are aligned, and still lets a full burst through at once (DESIGN §6). Bottleneck's
+ * however they are aligned, and still lets a full burst through at once. Bottleneck's
  * reservoir is a fixed window and could send 2× the burst across a boundary, hence this gate.
  */
 export interface WindowRule {

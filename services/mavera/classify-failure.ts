@@ -45,7 +45,7 @@ function readEnvelope(body: unknown): ErrorEnvelope {
   };
 }
 
-/** The ONE place that turns an upstream failure into a typed error (STYLE 6). */
+/** The ONE place that turns an upstream failure into a typed error. */
 export function toMaveraError(failure: MaveraFailure): MaveraError {
   if (failure.kind === 'network') {
     const reason = failure.cause instanceof Error ? failure.cause.message : String(failure.cause);

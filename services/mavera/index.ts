@@ -1,4 +1,4 @@
-/** The Mavera client's public surface (DESIGN §8): import from here, not from the files inside. */
+/** The Mavera client's public surface (docs/mavera.md): import from here, not from the files inside. */
 export { createMaveraClient, type MaveraClient, type MaveraClientOptions } from './client.js';
 export { upsertPersonaByName, type PersonaUpsert } from './upsert-persona.js';
 export {

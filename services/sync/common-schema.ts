@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkPropertyLimits } from './property-limits.js';
 
-/** Milliseconds since the epoch; injected so the event-time window is testable (STYLE 8). */
+/** Milliseconds since the epoch; injected so the event-time window is testable. */
 export type Now = () => number;
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 /**
- * Klaviyo's ingestion limits for custom properties (klaviyo/NOTES §0 "Event ingestion limits"):
+ * Klaviyo's ingestion limits for custom properties (Klaviyo's documented event ingestion limits):
  * ≤ 300 top-level keys, nesting ≤ 10 levels, any string ≤ 100 KB, arrays ≤ 4,000 items. Checked
  * here so Klaviyo never dead-letters what we acknowledged. Every violation is reported with its path.
  */

@@ -106,7 +106,7 @@ function positiveInteger(value: number, what: string): number {
 /**
  * Sends due forward deliveries, signed under WEBHOOK_FORWARD_SECRET; a non-2xx answer, a network
  * error or a timeout is retried with jittered exponential backoff until the policy's bound, then
- * dead-lettered (DESIGN §7). Nothing here touches the answer already given to Klaviyo.
+ * dead-lettered (docs/webhooks.md). Nothing here touches the answer already given to Klaviyo.
  */
 export function createForwardWorker(options: ForwardWorkerOptions): WakeableLoop & { forwardOnce(): Promise<number> } {
   const key = standardWebhooksKey(options.secret);

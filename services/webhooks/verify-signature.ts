@@ -52,7 +52,7 @@ export interface WebhookVerificationContext {
   toleranceS?: number;
 }
 
-/** The one error type of webhook verification (STYLE 7); `reason` is a stable code. */
+/** The one error type of webhook verification; `reason` is a stable code. */
 export class WebhookVerificationError extends Error {
   constructor(
     readonly reason: WebhookVerificationReason,
@@ -105,7 +105,7 @@ const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
  * Klaviyo-Timestamp about 5 hours ahead of the real send time (it is HMAC input, not a clock), while
  * meta.timestamp is correct and, being inside the signed bytes, just as authenticated. The header is
  * judged only when the body has no meta.timestamp date. The body is parsed only after the signature
- * holds (STYLE 7).
+ * holds.
  */
 export function verifyKlaviyoSignature(input: VerifyKlaviyoSignatureInput): VerifiedKlaviyoRequest {
   const signature = header(input.headers, 'klaviyo-signature');

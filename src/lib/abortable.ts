@@ -1,7 +1,7 @@
 /**
  * Waiting that cancellation can interrupt. Every wait of the outbound clients (rate-limit gates,
  * retry backoff, polling) goes through these, so a job's AbortSignal reaches every call wherever it
- * is waiting. The sleep is injectable (STYLE 8) so tests can run on a fake clock.
+ * is waiting. The sleep is injectable so tests can run on a fake clock.
  */
 
 /** Waits `ms` milliseconds; rejects with the signal's reason if it aborts first. */

@@ -9,7 +9,7 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** The one root logger; everything else logs through children of it (STYLE 9). */
+/** The one root logger; everything else logs through children of it. */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {

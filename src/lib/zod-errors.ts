@@ -11,7 +11,7 @@ export function fieldErrorsFromZod(error: z.ZodError, prefix = ''): FieldError[]
 
 /**
  * Parses `input` with `schema` or throws a ValidationError listing every bad path.
- * The parsed value is what callers use, so defaults and transforms survive (STYLE 4).
+ * The parsed value is what callers use, so defaults and transforms survive.
  */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string, prefix = ''): z.output<S> {
   const result = schema.safeParse(input);

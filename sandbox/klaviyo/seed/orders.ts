@@ -104,7 +104,7 @@ export class SeededOrders {
     };
   }
 
-  /** The event properties the ingest path would have sent for this order (DESIGN §5). */
+  /** The event properties the ingest path would have sent for this order (services/sync/order-mapping.ts). */
   eventProperties(order: SeededOrder): Record<string, unknown> {
     return {
       OrderId: order.orderId,

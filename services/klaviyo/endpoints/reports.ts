@@ -22,7 +22,7 @@ function cursorOf(next: string | null | undefined): string | undefined {
 
 /**
  * Reporting API: 1/s, 2/m and 225/day per endpoint. These are reads (idempotent) but every retry
- * spends the daily budget, so callers should cache results (DESIGN §8: 1 h).
+ * spends the daily budget, so callers should cache results (the jobs cache them for 1 h).
  */
 export function createReportEndpoints(client: KlaviyoClient) {
   async function query(
