@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
  * servers, caches and heap cannot colour the next. Each prints its own table (BENCHMARKS.md).
  */
 const benches: Array<{ file: string; args: string[] }> = [
-  { file: 'webhooks.ts', args: ['6', '10', '5'] },
-  { file: 'ingest.ts', args: ['6', '32', '100000', '1', 'abc', '5'] },
+  { file: 'edge.ts', args: ['6', '3'] },
+  { file: 'ingest.ts', args: ['100000', '1', 'bc', '3'] },
   { file: 'jobs.ts', args: ['--speedUp', '2'] },
 ];
 
