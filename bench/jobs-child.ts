@@ -4,30 +4,16 @@
  * duration, its Klaviyo requests and this process's peak RSS.
  * Usage: tsx bench/jobs-child.ts <klaviyoUrl> <apiKey> <speedUp> <anchorMs>
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger } from '../src/lib/logger.js';
-import { openSqliteStore } from '../src/store/sqlite/open.js';
-import { ALL_JOBS, createJobRunner, createKlaviyoReadsAdapter } from '../services/jobs/index.js';
-import { createKlaviyoService } from '../services/klaviyo/index.js';
+import { benchService } from './lib/service.js';
 
 const [url = '', apiKey = '', speedUpText = '1', anchorText = '0'] = process.argv.slice(2);
 const speedUp = Number(speedUpText);
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
 
-const dir = mkdtempSync(join(tmpdir(), 'kb-bench-jobs-'));
-const store = openSqliteStore({ dataDir: dir });
-const klaviyo = createKlaviyoService({ apiKey, baseUrl: url, revision: '2026-07-15', speedUp });
-const runner = createJobRunner({
-  store,
-  jobs: ALL_JOBS,
-  klaviyo: createKlaviyoReadsAdapter(klaviyo),
-  mavera: undefined,
-  logger: createLogger({ level: 'silent' }),
-  clock: () => new Date(Number(anchorText)),
-});
+// The service as server.ts builds it (its jobs runner, store thread and Klaviyo limiters), not listening.
+const { service, close } = benchService({ KLAVIYO_API_KEY: apiKey, KLAVIYO_BASE_URL: url }, { klaviyo: { speedUp }, clock: () => new Date(Number(anchorText)) }, 'silent');
+const runner = service.jobs;
 const started = performance.now();
 const run = await runner.start('persona-enrichment', { dryRun: true });
 const done = await runner.wait('persona-enrichment', run.id, 3_600_000);
@@ -38,5 +24,4 @@ const result = done.result as { profiles_scanned: number; profiles_with_predicti
 process.stdout.write(
   `${JSON.stringify({ status: done.status, seconds, klaviyoRequests: done.usage.klaviyo_requests, profiles: result?.profiles_scanned, withPredictions: result?.profiles_with_predictions, peakRssMb: peakRss / 1024 / 1024 })}\n`,
 );
-await store.close();
-rmSync(dir, { recursive: true, force: true });
+await close();
