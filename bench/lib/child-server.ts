@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 export interface ChildServer {
@@ -40,6 +41,20 @@ export function startChildServer(moduleUrl: URL, args: string[] = []): Promise<C
 
 /** For server modules: report the listening port to the parent, and answer its CPU-time queries. */
 export function reportPort(port: number): void {
+  // BENCH_LOOP_DELAY=1: the server's event-loop delay (p50/p99/max, ms) and GC pauses on stderr at exit.
+  if (process.env.BENCH_LOOP_DELAY) {
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const gc: number[] = [];
+    new PerformanceObserver((list) => gc.push(...list.getEntries().map((e) => e.duration))).observe({ entryTypes: ['gc'] });
+    process.on('SIGTERM', () => {
+      const ms = (ns: number) => (ns / 1e6).toFixed(1);
+      gc.sort((a, b) => b - a);
+      process.stderr.write(`  [${process.argv[1]?.split('/').pop()}] loop delay p50 ${ms(delay.percentile(50))} p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} ms; GC ${gc.length} pauses, longest ${gc.slice(0, 5).map((d) => d.toFixed(1)).join(' / ')} ms\n`);
+      // A listener replaces SIGTERM's default: a server without its own handler still exits.
+      if (process.listenerCount('SIGTERM') === 1) process.exit(0);
+    });
+  }
   process.on('message', (message) => {
     if (message !== 'cpu') return;
     const usage = process.cpuUsage();

@@ -51,3 +51,15 @@ describe('the store thread', () => {
     await expect(store.ping()).rejects.toThrow(/closed/);
   });
 });
+
+describe('the store thread codec', () => {
+  it('when a call holds dates, undefined arguments and nested JSON, then they arrive as sent', async () => {
+    const { decode, encode } = await import('../../src/store/sqlite/thread-codec.js');
+    const at = new Date('2026-07-20T12:00:00.123Z');
+    const value = { args: [undefined, at, { nested: [1, 'two', null, { when: at }] }], flag: true };
+    const back = decode(encode(value)) as typeof value;
+    expect(back.args[0]).toBeUndefined();
+    expect(back.args[1]).toEqual(at);
+    expect(back).toEqual(value);
+  });
+});

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Store } from '../store.js';
 import { openSqliteStore, type SqliteStoreOptions } from './open.js';
+import { decode, encode } from './thread-codec.js';
 import type { StoreCall, StoreReply } from './threaded-store.js';
 
 /**
@@ -14,9 +15,10 @@ if (!port) throw new Error('store-thread.ts runs as a worker thread only');
 
 const store: Store = openSqliteStore(workerData as SqliteStoreOptions);
 
-const reply = (message: StoreReply) => port.postMessage(message);
+const reply = (message: StoreReply) => port.postMessage(encode(message));
 
-port.on('message', (call: StoreCall) => {
+port.on('message', (text: string) => {
+  const call = decode(text) as StoreCall;
   const target: Record<string, unknown> = call.sub ? (store[call.sub] as unknown as Record<string, unknown>) : (store as unknown as Record<string, unknown>);
   const method = target[call.method];
   if (typeof method !== 'function') {

@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Store } from '../store.js';
 import type { SqliteStoreOptions } from './open.js';
+import { decode, encode } from './thread-codec.js';
 
 type SubStore = 'cache' | 'jobRuns' | 'inbox' | 'forwards' | 'outbox';
 
@@ -50,7 +51,8 @@ export function openSqliteStoreThread(options: SqliteStoreOptions): Store {
 
   // The thread keeps the process alive only while a call waits on it.
   worker.unref();
-  worker.on('message', (message: StoreReply) => {
+  worker.on('message', (text: string) => {
+    const message = decode(text) as StoreReply;
     const waiting = pending.get(message.id);
     if (!waiting) return;
     pending.delete(message.id);
@@ -76,7 +78,7 @@ export function openSqliteStoreThread(options: SqliteStoreOptions): Store {
       const id = (nextId += 1);
       pending.set(id, { resolve, reject });
       if (pending.size === 1) worker.ref();
-      worker.postMessage({ id, sub, method, args } satisfies StoreCall);
+      worker.postMessage(encode({ id, sub, method, args } satisfies StoreCall));
     });
   };
   const proxy = (sub: SubStore) =>
