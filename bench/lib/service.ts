@@ -5,6 +5,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { buildService, type Service, type ServiceOverrides } from '../../src/service.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
 
 export const BENCH_INGEST_TOKEN = 'bench-ingest-token-0000000';
 export const BENCH_ADMIN_TOKEN = 'bench-admin-token-00000000';
@@ -13,7 +14,13 @@ export const BENCH_ADMIN_TOKEN = 'bench-admin-token-00000000';
  * The service as server.ts builds it (src/service.ts), logging at `logLevel` to /dev/null (the
  * logger still serializes and scrubs every line), on a fresh SQLite store in a temp dir.
  */
-export function benchService(env: Record<string, string | undefined>, overrides: ServiceOverrides = {}, logLevel = 'info'): { service: Service; close: () => Promise<void> } {
+export function benchService(
+  env: Record<string, string | undefined>,
+  overrides: ServiceOverrides = {},
+  logLevel = 'info',
+  /** 'inline': the SQLite store on the server's own event loop, as before the store thread (for an A/B in one run). */
+  storeMode: 'thread' | 'inline' = 'thread',
+): { service: Service; close: () => Promise<void> } {
   const dataDir = mkdtempSync(join(tmpdir(), 'kb-bench-'));
   const config = loadConfig({
     KLAVIYO_API_KEY: 'pk_bench_unused_0000',
@@ -24,7 +31,8 @@ export function benchService(env: Record<string, string | undefined>, overrides:
     ...env,
   });
   const logger = createLogger({ level: logLevel, destination: pino.destination({ dest: '/dev/null', sync: false }) });
-  const service = buildService(config, { logger, ...overrides });
+  const store = storeMode === 'inline' ? openSqliteStore({ dataDir }) : undefined;
+  const service = buildService(config, { logger, ...(store ? { store } : {}), ...overrides });
   return {
     service,
     async close() {
