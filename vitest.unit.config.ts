@@ -4,8 +4,7 @@ import full from './vitest.config.js';
 /**
  * `npm run test:unit`: the full suite's config (same setupFiles, timeouts and pool) without the
  * integration tests: every test file that starts a child process or a server of its own (the
- * Klaviyo and Mavera sandboxes, a webhook receiver, the service on a port), and the threaded-store
- * suite. What is left runs in process; supertest's in-process listener is the only socket. test/foundation/support/unit-guard.ts
+ * Klaviyo and Mavera sandboxes, a webhook receiver, the service on a port). What is left runs in process; supertest's in-process listener is the only socket. test/foundation/support/unit-guard.ts
  * fails a file here that spawns or listens anyway. `npm test` runs everything.
  */
 export const INTEGRATION = [
@@ -33,9 +32,6 @@ export const INTEGRATION = [
   'test/mavera/caps.test.ts',
   'test/mavera/sandbox.test.ts',
   'test/mavera/upsert-persona.test.ts',
-  // No socket, but slow: the store conformance suites again, each store in a worker thread of its
-  // own (about a second to start); test/store/sqlite.test.ts runs the same suites in process.
-  'test/store/sqlite-threaded.test.ts',
 ];
 
 export default mergeConfig(

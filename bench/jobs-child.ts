@@ -11,7 +11,7 @@ const speedUp = Number(speedUpText);
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
 
-// The service as server.ts builds it (its jobs runner, store thread and Klaviyo limiters), not listening.
+// The service as server.ts builds it (its jobs runner, store and Klaviyo limiters), not listening.
 const { service, close } = benchService({ KLAVIYO_API_KEY: apiKey, KLAVIYO_BASE_URL: url }, { klaviyo: { speedUp }, clock: () => new Date(Number(anchorText)) }, 'silent');
 const runner = service.jobs;
 const started = performance.now();

@@ -16,7 +16,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { closeServerGracefully, type ShutdownOutcome } from './lib/shutdown.js';
-import { openSqliteStoreThread } from './store/sqlite/threaded-store.js';
+import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -27,7 +27,7 @@ import type { Store } from './store/store.js';
 export interface ServiceOverrides {
   logger?: Logger;
   metrics?: Metrics;
-  /** An already open store (else the SQLite store in `config.dataDir`, run in its own thread). */
+  /** An already open store (else the SQLite store in `config.dataDir`). */
   store?: Store;
   clock?: () => Date;
   version?: string;
@@ -72,9 +72,7 @@ export interface Service {
 export function buildService(config: Config, overrides: ServiceOverrides = {}): Service {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const metrics = overrides.metrics ?? createMetrics();
-  // The store runs in a thread of its own: its commits (fsync) and the sync worker's large claims
-  // never stall the event loop that answers requests (src/store/sqlite/threaded-store.ts).
-  const store = overrides.store ?? openSqliteStoreThread({ dataDir: config.dataDir });
+  const store = overrides.store ?? openSqliteStore({ dataDir: config.dataDir });
   const clock = overrides.clock;
 
   const webhookWorkers = createWebhookWorkers({ store, logger, metrics, forward: config.webhookForward, clock, ...overrides.webhooks });

@@ -5,7 +5,6 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { buildService, type Service, type ServiceOverrides } from '../../src/service.js';
-import { openSqliteStore } from '../../src/store/sqlite/open.js';
 
 export const BENCH_INGEST_TOKEN = 'bench-ingest-token-0000000';
 export const BENCH_ADMIN_TOKEN = 'bench-admin-token-00000000';
@@ -18,8 +17,6 @@ export function benchService(
   env: Record<string, string | undefined>,
   overrides: ServiceOverrides = {},
   logLevel = 'info',
-  /** 'inline': the SQLite store on the server's own event loop, as before the store thread (for an A/B in one run). */
-  storeMode: 'thread' | 'inline' = 'thread',
 ): { service: Service; close: () => Promise<void> } {
   const dataDir = mkdtempSync(join(tmpdir(), 'kb-bench-'));
   const config = loadConfig({
@@ -31,8 +28,7 @@ export function benchService(
     ...env,
   });
   const logger = createLogger({ level: logLevel, destination: pino.destination({ dest: '/dev/null', sync: false }) });
-  const store = storeMode === 'inline' ? openSqliteStore({ dataDir }) : undefined;
-  const service = buildService(config, { logger, ...(store ? { store } : {}), ...overrides });
+  const service = buildService(config, { logger, ...overrides });
   return {
     service,
     async close() {

@@ -4,13 +4,12 @@ import { benchService } from '../lib/service.js';
 export { BENCH_INGEST_TOKEN } from '../lib/service.js';
 
 /**
- * The service as server.ts composes it (args: `thread|inline [klaviyoUrl apiKey]`). With a Klaviyo sandbox URL and key, it runs
+ * The service as server.ts composes it (args: `[klaviyoUrl apiKey]`). With a Klaviyo sandbox URL and key, it runs
  * as in production: the sync worker drains what is ingested to that sandbox while requests arrive.
- * Without, only the ingest path runs (validation, mapping, the durable write before 202). `inline`
- * keeps the store on the event loop, as before the store thread (the A/B of bench/edge.ts).
+ * Without, only the ingest path runs (validation, mapping, the durable write before 202).
  */
-const [storeMode, klaviyoUrl, klaviyoKey] = process.argv.slice(2);
-const { service, close } = benchService(klaviyoUrl && klaviyoKey ? { KLAVIYO_BASE_URL: klaviyoUrl, KLAVIYO_API_KEY: klaviyoKey } : {}, {}, 'info', storeMode === 'inline' ? 'inline' : 'thread');
+const [klaviyoUrl, klaviyoKey] = process.argv.slice(2);
+const { service, close } = benchService(klaviyoUrl && klaviyoKey ? { KLAVIYO_BASE_URL: klaviyoUrl, KLAVIYO_API_KEY: klaviyoKey } : {});
 if (klaviyoUrl) await service.start();
 void service.listen(0, '127.0.0.1').then(({ port }) => reportPort(port));
 

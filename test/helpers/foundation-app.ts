@@ -2,7 +2,6 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { buildService, type ServiceOverrides } from '../../src/service.js';
-import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import { tempDir } from './temp-dirs.js';
 
 export const INGEST_TOKEN = 'ingest-token-aaaaaaaaaaaa';
@@ -35,14 +34,12 @@ export function testEnv(env: Record<string, string | undefined> = {}): Record<st
 
 /**
  * The real service, built by the composition root (src/service.ts) from a test environment, with
- * captured logs; its workers are not started unless the test calls `service.start()`. The store is
- * the same SQLite store in-process (a store thread costs a second to start; its own conformance
- * run, test/store/sqlite-threaded.test.ts, and the process tests cover the threaded one).
+ * captured logs; its workers are not started unless the test calls `service.start()`.
  */
 export function buildFoundationApp(options: { env?: Record<string, string | undefined>; overrides?: ServiceOverrides } = {}) {
   const logs = captureLogs();
   const logger = createLogger({ level: 'info', destination: logs.stream });
   const env = testEnv(options.env);
-  const service = buildService(loadConfig(env), { logger, store: openSqliteStore({ dataDir: env.DATA_DIR }), ...options.overrides });
+  const service = buildService(loadConfig(env), { logger, ...options.overrides });
   return { app: service.app, service, logs, store: service.store, deps: { logger, metrics: service.metrics, store: service.store } };
 }

@@ -16,9 +16,16 @@ describe('sync outcomes against the sandbox', () => {
     harness.sandbox.faults.set({ errors: { rate: 1, status: 503 } });
     const events = Array.from({ length: 300 }, () => buildEvent());
     await post(harness, events);
-    // Klaviyo has answered 503 more than once (so the worker retried), and still nothing is delivered.
+    // A batch has failed with 503 after the client's own retries (the worker recorded it), and
+    // still nothing is delivered.
     const h = harness;
-    await vi.waitFor(() => expect(h.sandbox.report().requests.byStatus['503']).toBeGreaterThan(1), { timeout: 5_000, interval: 10 });
+    await vi.waitFor(
+      async () => {
+        expect(h.sandbox.report().requests.byStatus['503']).toBeGreaterThan(1);
+        expect((await h.http.get('/v1/sync').set('authorization', ADMIN)).body.last_error).toMatchObject({ status: 503, kind: 'event' });
+      },
+      { timeout: 5_000, interval: 10 },
+    );
     const during = await harness.store.outbox.stats(new Date());
     expect(during.kinds.event.delivered).toBe(0);
 

@@ -56,6 +56,23 @@ export function outboxConformance(harness: StoreHarness): void {
       expect((await s.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 1, now: T0 })).items).toEqual([]);
     });
 
+    it('when a claim is larger than one store transaction takes, then it is still one lease of every item in order, and two concurrent claims never share an item', async () => {
+      const s = await open();
+      const ids = Array.from({ length: 1_300 }, (_, i) => `big-${String(i).padStart(4, '0')}`);
+      await s.outbox.enqueue(ids.map(eventEntry), T0);
+      const [one, two] = await Promise.all([claimEvents(s, T0, 1_000), claimEvents(s, T0, 1_000)]);
+      const first = one.items.map((i) => String(i.payload.unique_id));
+      const second = two.items.map((i) => String(i.payload.unique_id));
+      expect(first.length + second.length).toBe(1_300);
+      expect(new Set([...first, ...second]).size).toBe(1_300);
+      expect(first).toEqual([...first].sort());
+      expect(second).toEqual([...second].sort());
+      // Every item settles under its own batch's lease, all of them at once.
+      expect(await s.outbox.settle(one.leaseId, one.items.map((i) => ({ id: i.id, status: 'delivered' as const })), at(10))).toBe(first.length);
+      expect(await s.outbox.settle(two.leaseId, two.items.map((i) => ({ id: i.id, status: 'delivered' as const })), at(10))).toBe(second.length);
+      expect((await s.outbox.stats(at(10))).kinds.event).toMatchObject({ pending: 0, in_flight: 0, delivered: 1_300 });
+    });
+
     it('when a lease expires unsettled, then its items are claimable again, unchanged, and the old lease settles nothing', async () => {
       const s = await open();
       await s.outbox.enqueue([eventEntry('x')], T0);

@@ -6,7 +6,6 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { createMetrics } from '../../../src/lib/metrics.js';
 import { buildService } from '../../../src/service.js';
-import { openSqliteStore } from '../../../src/store/sqlite/open.js';
 import type { Store } from '../../../src/store/store.js';
 import type { SyncWorker } from '../../../services/sync/sync-worker.js';
 import type { SyncTuning } from '../../../services/sync/sync-tuning.js';
@@ -94,7 +93,6 @@ export async function startSyncHarness(
   // The service exactly as server.ts builds it; only the timings are the tests' (same logic, shorter waits).
   const service = buildService(config, {
     logger: createLogger({ level: 'info', destination: logs.stream }),
-    store: openSqliteStore({ dataDir }),
     klaviyo: { speedUp: sandbox.speedUp, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } },
     syncTuning: { ...FAST_TUNING, ...options.tuning },
   });
