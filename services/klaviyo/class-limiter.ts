@@ -110,12 +110,20 @@ export class ClassLimiter {
 
   /**
    * Tightens the class by Klaviyo's RateLimit-Remaining of a non-429 answer, for `holdSeconds`
-   * (Klaviyo time) until the described window resets. While an earlier hint still holds, the two
-   * are merged the strict way (fewer remaining, later end): answers may arrive out of order.
+   * (Klaviyo time) until the described window resets.
    */
   observe(remaining: number, holdSeconds: number): void {
     const now = nowMs(this.options.clock);
+    // Our own 1 s window already counts our requests, to the millisecond. When it explains
+    // Klaviyo's Remaining, the hint adds nothing and, held for whole seconds (live: Reset 0, "less
+    // than a second"), would stall the class up to a second past the window: a full-speed drain
+    // took 1.5 × its minimum. It applies only when Klaviyo counts more than we sent: another client.
+    const burstMs = SECOND_MS / this.options.speedUp + this.options.guardMs;
+    const ownRemaining = this.options.budget.burstPerSecond - this.log.countWithin(now, burstMs) - this.inFlight;
+    if (remaining >= ownRemaining) return;
     const until = now + (holdSeconds * SECOND_MS) / this.options.speedUp;
+    // While an earlier hint still holds, the two are merged the strict way (fewer remaining, later
+    // end): answers may arrive out of order.
     const current = this.serverHint;
     this.serverHint =
       current && current.until > now

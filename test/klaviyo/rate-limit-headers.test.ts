@@ -91,6 +91,19 @@ describe('createKlaviyoLimiters: live RateLimit headers', () => {
     expect(grants).toEqual([0, 0, 1_000]);
   });
 
+  it('when our own requests spent the 1 s window (Remaining 0 answered late), then the next goes when our window frees, not a second after the answer', async () => {
+    const { time, limiters, grants, acquire } = limiterSetup({ burstPerSecond: 10, steadyPerMinute: 150 });
+    await Promise.all(Array.from({ length: 10 }, () => acquire()));
+    // The tenth answer arrives 600 ms later and reports what our own window already knows.
+    await time.advance(600);
+    limiters.observeHeaders('get_flows', live(0));
+    const next = acquire();
+    await time.advance(400);
+    await next;
+    // A hold of the whole Reset second from the answer would have granted it at 1,600 ms.
+    expect(grants.at(-1)).toBe(1_000);
+  });
+
   it('when answers arrive out of order, then the lower Remaining of the window stands', async () => {
     const { time, limiters, grants, acquire } = limiterSetup({ burstPerSecond: 10, steadyPerMinute: 150 });
     limiters.observeHeaders('get_flows', live(0));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
-import type { ClaimRequest, OutboxItem, OutboxKind, OutboxOutcome, OutboxStore, VerifyingJob } from '../outbox.js';
+import type { ClaimedBatch, ClaimRequest, OutboxItem, OutboxKind, OutboxOutcome, OutboxStore, VerifyingJob } from '../outbox.js';
 import { createSqliteOutboxAdmin } from './outbox-admin.js';
 import { createSqliteEnqueue } from './outbox-enqueue.js';
 
@@ -149,26 +149,34 @@ export function createSqliteOutbox(db: Database): OutboxStore {
     if (items.length > 0) lease.run(leaseId, now + request.leaseMs, JSON.stringify(items.map((i) => Number(i.id))));
     return { items, bytes, full, exhausted: rows.length < chunk.limit };
   });
+  // A 1,000-item claim is taken CHUNK_ROWS at a time, one short transaction each, and the event
+  // loop is free between them: requests arriving meanwhile wait for one chunk, not the batch.
+  const claimInChunks = async (request: ClaimRequest): Promise<ClaimedBatch> => {
+    const leaseId = randomUUID();
+    const items: OutboxItem[] = [];
+    let bytes = 0;
+    while (items.length < request.limit) {
+      const limit = Math.min(CHUNK_ROWS, request.limit - items.length);
+      const chunk = claimChunk(request, leaseId, { limit, bytesLeft: request.maxBytes === undefined ? undefined : request.maxBytes - bytes, takeFirst: items.length === 0 });
+      items.push(...chunk.items);
+      bytes += chunk.bytes;
+      if (chunk.full || chunk.exhausted) break;
+      await yieldToEventLoop();
+    }
+    return { leaseId, items };
+  };
+  const claimsInProgress = new Map<OutboxKind, Promise<unknown>>();
   const settleLease = createSettler(db, 'lease');
   const settleJob = createSettler(db, 'job');
 
   return {
     enqueue: createSqliteEnqueue(db),
-    async claim(request) {
-      // A 1,000-item claim is taken CHUNK_ROWS at a time, one short transaction each, and the event
-      // loop is free between them: requests arriving meanwhile wait for one chunk, not the batch.
-      const leaseId = randomUUID();
-      const items: OutboxItem[] = [];
-      let bytes = 0;
-      while (items.length < request.limit) {
-        const limit = Math.min(CHUNK_ROWS, request.limit - items.length);
-        const chunk = claimChunk(request, leaseId, { limit, bytesLeft: request.maxBytes === undefined ? undefined : request.maxBytes - bytes, takeFirst: items.length === 0 });
-        items.push(...chunk.items);
-        bytes += chunk.bytes;
-        if (chunk.full || chunk.exhausted) break;
-        await yieldToEventLoop();
-      }
-      return { leaseId, items };
+    claim(request) {
+      // One claim of a kind at a time: a second lane's claim starts once this one is whole, so the
+      // chunks of concurrent claims never interleave and split a full batch into small ones.
+      const run = (claimsInProgress.get(request.kind) ?? Promise.resolve()).then(() => claimInChunks(request));
+      claimsInProgress.set(request.kind, run.catch(() => undefined));
+      return run;
     },
     async settle(leaseId, outcomes, now) {
       return settleInChunks(settleLease, leaseId, outcomes, now.getTime());
