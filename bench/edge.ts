@@ -6,6 +6,7 @@ import { poolSizeFor, pooledRequests } from './lib/request-pool.js';
 import { helloWorldScenario, measure, median, type Measured } from './lib/rounds.js';
 import { runLoad } from './lib/run-load.js';
 import { BENCH_INGEST_TOKEN } from './lib/service.js';
+import { runAsMain } from './lib/main.js';
 
 /**
  * The HTTP edge on the stock stack, for 1-event `POST /v1/events` and 1-event Klaviyo deliveries:
@@ -158,12 +159,4 @@ export async function benchEdge(): Promise<string> {
   return table;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  benchEdge().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, benchEdge);

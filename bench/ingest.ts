@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { median } from './lib/rounds.js';
 import { drainBacklog, requestsPerThousandOrders } from './ingest-sync.js';
+import { runAsMain } from './lib/main.js';
 
 /**
  * Ingest benchmarks (BENCHMARKS.md):
@@ -40,12 +41,4 @@ export async function benchIngest() {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  benchIngest().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, benchIngest);

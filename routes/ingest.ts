@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
 import { createIngestRequests, type IngestKind } from '../services/sync/ingest-requests.js';
 import type { IngestService } from '../services/sync/ingest-service.js';
+import { systemClock } from '../src/lib/clock.js';
 
 export interface IngestRouterDeps {
   ingest: IngestService;
@@ -27,7 +28,7 @@ const acceptedSchema = z.object({
  * never gets its body parsed; the schema that parses is the one /openapi.json shows.
  */
 export function createIngestRouter(deps: IngestRouterDeps): Router {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const requests = createIngestRequests(() => clock().getTime());
   const router = Router();
   for (const kind of ['events', 'orders', 'profiles'] as const satisfies IngestKind[]) {

@@ -5,6 +5,7 @@ import { parseOrThrow } from '../src/lib/zod-errors.js';
 import type { ForwardStore } from '../src/store/webhook-forwards.js';
 import type { InboxStore } from '../src/store/webhook-inbox.js';
 import { listForwardDeadLetters, listWebhookEvents, replayForwardDeadLetters } from '../services/webhooks/webhook-admin.js';
+import { systemClock } from '../src/lib/clock.js';
 
 export interface WebhookAdminRouterDeps {
   inbox: InboxStore;
@@ -39,7 +40,7 @@ const problems = { 400: { description: 'invalid query or body' }, 401: { descrip
 
 /** Ops routes under /v1 (admin token): the inbox, and forward dead letters with their replay. */
 export function createWebhookAdminRouter(deps: WebhookAdminRouterDeps): Router {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const tags = ['webhooks'];
   deps.openapi.add({ method: 'get', path: '/v1/webhooks/events', summary: 'Stored Klaviyo webhook events, newest first', tags, security: 'admin', query: eventsQuery, responses: { 200: { description: 'a page of events', schema: pageSchema(eventView) }, ...problems } });
   deps.openapi.add({ method: 'get', path: '/v1/webhooks/forwards/dead-letters', summary: 'Forward deliveries that exhausted their attempts', tags, security: 'admin', query: deadLettersQuery, responses: { 200: { description: 'a page of dead deliveries', schema: pageSchema(forwardView) }, ...problems } });

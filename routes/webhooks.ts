@@ -7,6 +7,7 @@ import type { InboxStore } from '../src/store/webhook-inbox.js';
 import { failureResult, successResult } from '../services/webhooks/delivery-result.js';
 import { createKlaviyoWebhookReceiver } from '../services/webhooks/receive-delivery.js';
 import { WebhookVerificationError } from '../services/webhooks/verify-signature.js';
+import { systemClock } from '../src/lib/clock.js';
 
 export const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
@@ -43,7 +44,7 @@ export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouteDeps): Route
     inbox: deps.inbox,
     secrets: deps.options?.secrets ?? [],
     toleranceS: deps.options?.toleranceS ?? 300,
-    clock: deps.options?.clock ?? (() => new Date()),
+    clock: deps.options?.clock ?? systemClock,
     onEventsStored: deps.options?.onEventsStored,
   });
   deps.openapi.add({

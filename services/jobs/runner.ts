@@ -11,6 +11,7 @@ import type { AnyJobDefinition } from './job-definition.js';
 import type { KlaviyoReads } from './klaviyo-reads.js';
 import type { MaveraCalls } from './mavera-calls.js';
 import { abortRun, executeRun, type ActiveRun } from './run-execution.js';
+import { systemClock } from '../../src/lib/clock.js';
 
 export interface JobRunnerOptions {
   store: Store;
@@ -36,7 +37,7 @@ const ended = (run: JobRun) => run.status !== 'queued' && run.status !== 'runnin
  * AbortSignal. Runs found unfinished at start-up belonged to a dead process: `recoverInterrupted`.
  */
 export function createJobRunner(options: JobRunnerOptions) {
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const newId = options.newId ?? randomUUID;
   const jobs = new Map(options.jobs.map((job) => [job.name, job]));
   const active = new Map<string, ActiveRun & { settled: Promise<void> }>();

@@ -61,13 +61,17 @@ export class ClassLimiter {
   private wake: { at: number; cancel: AbortController } | undefined;
   /** The day window's length in ms, for a class with a daily cap. */
   private readonly dayMs: number | undefined;
+  /** The burst window's length in ms (speed-up and guard applied), as the log counts it. */
+  private readonly burstMs: number;
   /** Start times of this daily-capped class's requests on the wire (Klaviyo may have counted them already). */
   private readonly dailyOnTheWire: number[] = [];
 
   constructor(private readonly options: ClassLimiterOptions) {
     const { budget, speedUp, guardMs } = options;
     const rule = (lengthMs: number, limit: number) => ({ lengthMs: lengthMs / speedUp + guardMs, limit });
-    const rules = [rule(SECOND_MS, budget.burstPerSecond), rule(MINUTE_MS, budget.steadyPerMinute)];
+    const burst = rule(SECOND_MS, budget.burstPerSecond);
+    this.burstMs = burst.lengthMs;
+    const rules = [burst, rule(MINUTE_MS, budget.steadyPerMinute)];
     if (budget.dailyCap !== undefined) {
       const day = rule(DAY_MS, budget.dailyCap);
       this.dayMs = day.lengthMs;
@@ -118,8 +122,7 @@ export class ClassLimiter {
     // Klaviyo's Remaining, the hint adds nothing and, held for whole seconds (live: Reset 0, "less
     // than a second"), would stall the class up to a second past the window: a full-speed drain
     // took 1.5 × its minimum. It applies only when Klaviyo counts more than we sent: another client.
-    const burstMs = SECOND_MS / this.options.speedUp + this.options.guardMs;
-    const ownRemaining = this.options.budget.burstPerSecond - this.log.countWithin(now, burstMs) - this.inFlight;
+    const ownRemaining = this.options.budget.burstPerSecond - this.log.countWithin(now, this.burstMs) - this.inFlight;
     if (remaining >= ownRemaining) return;
     const until = now + (holdSeconds * SECOND_MS) / this.options.speedUp;
     // While an earlier hint still holds, the two are merged the strict way (fewer remaining, later

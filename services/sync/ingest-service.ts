@@ -5,6 +5,7 @@ import { identityKey } from './identity.js';
 import type { IngestItems, IngestKind } from './ingest-requests.js';
 import { mapOrder, orderKey } from './order-mapping.js';
 import { mapProfile } from './profile-mapping.js';
+import { systemClock } from '../../src/lib/clock.js';
 
 export type { IngestKind } from './ingest-requests.js';
 
@@ -35,7 +36,7 @@ export interface IngestService {
  * transaction before the route answers 202 (docs/architecture.md).
  */
 export function createIngestService(deps: IngestServiceDeps): IngestService {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
 
   const plan = (kind: IngestKind, items: IngestItems[IngestKind], now: Date): { entries: OutboxEntry[]; ids: string[] } => {
     switch (kind) {

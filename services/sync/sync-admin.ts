@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OUTBOX_KINDS, type OutboxStore } from '../../src/store/outbox.js';
 import type { SyncWorkerState } from './sync-worker.js';
+import { systemClock } from '../../src/lib/clock.js';
 
 export const deadLetterQuerySchema = z.strictObject({
   kind: z.enum(OUTBOX_KINDS).optional(),
@@ -26,7 +27,7 @@ export interface SyncAdminDeps {
 
 /** GET /v1/sync, the dead letters and their replay (docs/ingest.md). */
 export function createSyncAdmin(deps: SyncAdminDeps) {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   return {
     async status() {
       const stats = await deps.outbox.stats(clock());

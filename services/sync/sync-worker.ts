@@ -11,6 +11,7 @@ import { deliverProfiles } from './profile-delivery.js';
 import { createProfileJobVerifier } from './profile-job-verifier.js';
 import { DEFAULT_SYNC_TUNING, KIND_LIMITS, type SyncTuning } from './sync-tuning.js';
 import { createWaker } from '../../src/lib/wake.js';
+import { systemClock } from '../../src/lib/clock.js';
 
 export interface SyncWorkerDeps {
   outbox: OutboxStore;
@@ -44,7 +45,7 @@ export interface SyncWorker {
 /** The outbox drainer (docs/ingest.md): leased claims per kind, one Klaviyo request per batch. */
 export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
   const tuning: SyncTuning = { ...DEFAULT_SYNC_TUNING, ...deps.tuning };
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const log = deps.logger.child({ component: 'sync-worker' });
   const waker = createWaker();
   // Wakes the job verifier when a batch moved items to `verifying`, and at stop().

@@ -1,6 +1,7 @@
 import type { Logger } from '../../src/lib/logger.js';
 import type { InboxEvent, InboxStore } from '../../src/store/webhook-inbox.js';
 import { createWakeableLoop, type WakeableLoop } from '../../src/lib/wake.js';
+import { systemClock } from '../../src/lib/clock.js';
 
 /** Receives newly stored events; called at least once per event, so it must be idempotent. */
 export interface WebhookEventHandler {
@@ -32,7 +33,7 @@ export interface WebhookDispatcherOptions {
  * restart are picked up on the next start: the inbox, not memory, is the queue.
  */
 export function createWebhookDispatcher(options: WebhookDispatcherOptions): WakeableLoop & { dispatchOnce(): Promise<number> } {
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const batchSize = options.batchSize ?? 500;
   const log = options.logger.child({ component: 'webhook-dispatcher' });
 

@@ -1,6 +1,7 @@
 import type { ForwardTarget } from '../../src/config.js';
 import type { ForwardStore } from '../../src/store/webhook-forwards.js';
 import type { WebhookEventHandler } from './dispatcher.js';
+import { systemClock } from '../../src/lib/clock.js';
 
 /** Does `target` want events of `topic`? An empty filter means every topic. */
 export function targetWants(target: ForwardTarget, topic: string): boolean {
@@ -18,7 +19,7 @@ export function createForwardHandler(options: {
   /** Wakes the forward worker when deliveries were created. */
   onEnqueued?: () => void;
 }): WebhookEventHandler {
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   return {
     name: 'forwarder',
     async handle(events) {

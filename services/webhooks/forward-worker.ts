@@ -6,6 +6,7 @@ import { parseRetryAfterMs } from '../../src/lib/backoff.js';
 import { DEFAULT_FORWARD_RETRY_POLICY, forwardRetryDelayMs, type ForwardRetryPolicy } from './forward-backoff.js';
 import { signStandardWebhook, standardWebhooksKey } from './standard-webhooks-signing.js';
 import { createWakeableLoop, type WakeableLoop } from '../../src/lib/wake.js';
+import { systemClock } from '../../src/lib/clock.js';
 
 export interface ForwardWorkerOptions {
   forwards: ForwardStore;
@@ -111,7 +112,7 @@ function positiveInteger(value: number, what: string): number {
 export function createForwardWorker(options: ForwardWorkerOptions): WakeableLoop & { forwardOnce(): Promise<number> } {
   const key = standardWebhooksKey(options.secret);
   const send = options.fetch ?? fetch;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const policy = options.policy ?? DEFAULT_FORWARD_RETRY_POLICY;
   const timeoutMs = options.timeoutMs ?? 10_000;
