@@ -1,9 +1,10 @@
 import { cpus } from 'node:os';
 import { buildKlaviyoDeliveryBody, buildKlaviyoWebhookEvent, signKlaviyoBody } from '../sandbox/webhooks/klaviyo-webhook-signer.js';
-import { startChildServer } from './lib/child-server.js';
+import { isolateServerCpu, startChildServer } from './lib/child-server.js';
 import { startFsyncProbe, type DiskLatency } from './lib/fsync-probe.js';
-import { poolSizeFor, pooledRequests } from './lib/request-pool.js';
+import { asSetupRequest, poolSizeFor, pooledRequests } from './lib/request-pool.js';
 import { helloWorldScenario, measure, median, type Measured } from './lib/rounds.js';
+import { runPacedLoad } from './lib/paced-load.js';
 import { runLoad } from './lib/run-load.js';
 import { BENCH_INGEST_TOKEN } from './lib/service.js';
 import { runAsMain } from './lib/main.js';
@@ -12,7 +13,8 @@ import { runAsMain } from './lib/main.js';
  * The HTTP edge on the stock stack, for 1-event `POST /v1/events` and 1-event Klaviyo deliveries:
  *  1. saturation: the route's req/s against a stock Express hello-world, 32 connections each,
  *     target ≥ 0.40 ×;
- *  2. half load: the route at half of its own saturation rate (open load, autocannon overallRate),
+ *  2. half load: the route at half of its own saturation rate (open load at an even pace, latency
+ *     counted from when each request was due: paced-load.ts),
  *     with the service's background work running as in production (the sync worker draining to
  *     a Klaviyo sandbox, the webhook dispatcher), while a probe measures the disk's fdatasync
  *     latency on the same disk at the same time; target p99 ≤ 2 × the disk's p99 + 5 ms (a request
@@ -80,7 +82,7 @@ interface HalfLoad extends Measured {
 async function saturation(subject: Subject, sandboxUrl: string): Promise<Measured> {
   // The edge alone: no background work competes for the CPU (the half-load run adds it).
   return measure(`${subject.label} (saturation)`, subject.server, subject.name === 'ingest' ? [] : subject.serverArgs(sandboxUrl), (url, beforeMeasure) =>
-    runLoad({ url: `${url}${subject.path}`, method: 'POST', connections: CONNECTIONS, durationS, warmupS: 2, setupRequest: subject.requests(poolSizeFor(durationS + 2)), beforeMeasure }),
+    runLoad({ url: `${url}${subject.path}`, method: 'POST', connections: CONNECTIONS, durationS, warmupS: 2, setupRequest: asSetupRequest(subject.requests(poolSizeFor(durationS + 2))), beforeMeasure }),
   );
 }
 
@@ -88,14 +90,13 @@ async function halfLoad(subject: Subject, sandboxUrl: string, saturatedRate: num
   const rate = Math.max(1, Math.round(saturatedRate / 2));
   let probe: Awaited<ReturnType<typeof startFsyncProbe>> | undefined;
   const run = await measure(`${subject.label} at ${rate} req/s (half load)`, subject.server, subject.serverArgs(sandboxUrl), async (url, beforeMeasure) =>
-    runLoad({
+    runPacedLoad({
       url: `${url}${subject.path}`,
-      method: 'POST',
       connections: CONNECTIONS,
       durationS,
       warmupS: 2,
-      overallRate: rate,
-      setupRequest: subject.requests(Math.ceil(rate * (durationS + 2) * 1.1)),
+      rate,
+      next: subject.requests(Math.ceil(rate * (durationS + 2) * 1.1)),
       beforeMeasure: async () => {
         await beforeMeasure();
         probe = await startFsyncProbe();
@@ -111,7 +112,8 @@ async function halfLoad(subject: Subject, sandboxUrl: string, saturatedRate: num
 
 export async function benchEdge(): Promise<string> {
   // The fake Klaviyo the ingest worker drains to, in its own process, at Klaviyo's real limits.
-  const sandbox = await startChildServer(new URL('./servers/klaviyo-sandbox.ts', import.meta.url), [SANDBOX_KEY, '1']);
+  const placement = isolateServerCpu();
+  const sandbox = await startChildServer(new URL('./servers/klaviyo-sandbox.ts', import.meta.url), [SANDBOX_KEY, '1'], { isolated: false });
   const baselines: Measured[] = [];
   const results = new Map<string, { saturated: Measured[]; half: HalfLoad[] }>(SUBJECTS.map((s) => [s.name, { saturated: [], half: [] }]));
   try {
@@ -131,7 +133,7 @@ export async function benchEdge(): Promise<string> {
   }
 
   const lines = [
-    `Node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), ${CONNECTIONS} connections, ${durationS} s per run after a 2 s warm-up, ${rounds} rounds (medians); each server in its own process; SQLite WAL, synchronous=FULL.`,
+    `Node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), ${CONNECTIONS} connections, ${durationS} s per run after a 2 s warm-up, ${rounds} rounds (medians); each server in its own process, ${placement}; SQLite WAL, synchronous=FULL.`,
     '',
     '| route | saturation req/s | vs hello-world | per round | half load req/s | p50 ms | p99 ms | disk fdatasync p99 ms | budget 2 × disk p99 + 5 ms | per round (p99 / budget) | CPU µs/req |',
     '|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|',

@@ -1,4 +1,5 @@
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -9,14 +10,38 @@ export interface ChildServer {
   close(): Promise<void>;
 }
 
+let serverCpu: string | undefined;
+
+const pin = (pid: number, cpus: string) => execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
+
+/**
+ * Gives the servers under test CPU 0 to themselves and moves this process (the load generator) and
+ * everything it starts without `isolated` (a Klaviyo sandbox, the disk probe) to the other CPUs.
+ * On this 2-core machine the load generator otherwise takes its CPU time from the server, and a
+ * latency figure measures the two fighting. Needs `taskset` and at least two CPUs; BENCH_NO_PIN=1
+ * turns it off. Returns a line for the report.
+ */
+export function isolateServerCpu(): string {
+  const count = availableParallelism();
+  if (process.env.BENCH_NO_PIN || count < 2) return 'servers and load generator share the CPUs';
+  try {
+    pin(process.pid, `1-${count - 1}`);
+  } catch {
+    return 'servers and load generator share the CPUs (no taskset)';
+  }
+  serverCpu = '0';
+  return `server under test pinned to CPU 0, load generator, sandbox and disk probe to CPU${count > 2 ? `s 1–${count - 1}` : ' 1'}`;
+}
+
 /**
  * Starts a server module in its own Node process (through tsx) so the load generator and the server
  * do not share an event loop; the module sends `{ port }` over IPC once it listens.
  */
-export function startChildServer(moduleUrl: URL, args: string[] = []): Promise<ChildServer> {
+export function startChildServer(moduleUrl: URL, args: string[] = [], options: { isolated?: boolean } = {}): Promise<ChildServer> {
   // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof") profiles the server under load.
   const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
   const child = fork(fileURLToPath(moduleUrl), args, { execArgv: ['--import', 'tsx', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (serverCpu !== undefined && options.isolated !== false && child.pid !== undefined) pin(child.pid, serverCpu);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${moduleUrl.pathname} exited with ${code} before listening`)));
