@@ -4,13 +4,21 @@ import { z } from 'zod';
  * The environment contract (docs/configuration.md), validated once into a typed Config. Nothing else in the
  * service reads `process.env`: server.ts calls loadConfig(process.env) and passes the result down.
  */
+/** RFC 6750's b64token: what a client can send after `Bearer ` (a token outside it could never match). */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 const tokenList = (name: string) =>
   z
     .string({ error: `${name} is required` })
     .transform((raw) => raw.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
     .pipe(
       z
-        .array(z.string().min(16, `every token in ${name} must be at least 16 characters`))
+        .array(
+          z
+            .string()
+            .min(16, `every token in ${name} must be at least 16 characters`)
+            .regex(BEARER_TOKEN, `every token in ${name} must use only the Bearer token characters A–Z a–z 0–9 - . _ ~ + / (and trailing =)`),
+        )
         .min(1, `${name} must list at least one token`),
     );
 
@@ -27,6 +35,32 @@ const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
   z.preprocess(emptyAsUndefined, schema.default(fallback as never));
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * A base URL that requests are built on: http(s), no credentials, no query or fragment (they would
+ * be silently dropped or, worse, glued to every path). `http://` is refused in production (the key
+ * or token would cross the network in clear) and warned about elsewhere (loadConfig's warnings).
+ */
+const baseUrl = httpUrl.superRefine((raw, ctx) => {
+  if (!URL.canParse(raw)) return; // httpUrl has said so already
+  const url = new URL(raw);
+  if (url.search !== '' || raw.includes('?')) ctx.addIssue({ code: 'custom', message: 'must not have a query string' });
+  if (url.hash !== '' || raw.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not have a fragment' });
+  if (url.username !== '' || url.password !== '') ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
+});
+
+/** The forward signing key's length once decoded (as services/webhooks/standard-webhooks-signing.ts decodes it). */
+function forwardKeyBytes(secret: string): number | undefined {
+  if (!secret.startsWith('whsec_')) return Buffer.byteLength(secret, 'utf8');
+  const encoded = secret.slice('whsec_'.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return undefined;
+  return Buffer.from(encoded, 'base64').length;
+}
+
+/** Klaviyo retries a failed delivery for hours, but a replay window that wide defeats the check. */
+export const MAX_WEBHOOK_TOLERANCE_S = 3600;
+/** Below this many decoded bytes an HMAC key is guessable; Standard Webhooks' own secrets are 24–64. */
+export const MIN_FORWARD_KEY_BYTES = 24;
 
 export interface ForwardTarget {
   url: string;
@@ -62,14 +96,15 @@ export const envSchema = z
     KLAVIYO_API_KEY: z
       .string({ error: 'KLAVIYO_API_KEY is required' })
       .regex(/^pk_[A-Za-z0-9_]{8,}$/, 'must be a Klaviyo private key (pk_…)'),
-    KLAVIYO_BASE_URL: withDefault(httpUrl, 'https://a.klaviyo.com'),
+    NODE_ENV: optional(z.string()),
+    KLAVIYO_BASE_URL: withDefault(baseUrl, 'https://a.klaviyo.com'),
     KLAVIYO_REVISION: withDefault(z.string().regex(/^\d{4}-\d{2}-\d{2}(\.pre)?$/, 'must be YYYY-MM-DD[.pre]'), '2026-07-15'),
     KLAVIYO_RATE_SHARE: withDefault(z.coerce.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1'), 1),
     KLAVIYO_WEBHOOK_SECRETS: optionalSecretList('KLAVIYO_WEBHOOK_SECRETS'),
-    KLAVIYO_WEBHOOK_TOLERANCE_S: withDefault(z.coerce.number().int().positive(), 300),
+    KLAVIYO_WEBHOOK_TOLERANCE_S: withDefault(z.coerce.number().int().positive().max(MAX_WEBHOOK_TOLERANCE_S, `must be at most ${MAX_WEBHOOK_TOLERANCE_S} (s)`), 300),
     KLAVIYO_CONSENT_LIST_ID: optional(z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'must be a Klaviyo list id')),
     MAVERA_API_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
-    MAVERA_BASE_URL: withDefault(httpUrl, 'https://app.mavera.io/api/v1'),
+    MAVERA_BASE_URL: withDefault(baseUrl, 'https://app.mavera.io/api/v1'),
     MAVERA_WORKSPACE_ID: optional(z.string().min(1)),
     MAVERA_REQUESTS_PER_MINUTE: withDefault(z.coerce.number().int().positive(), 60),
     WEBHOOK_FORWARD_URLS: forwardTargets,
@@ -77,10 +112,26 @@ export const envSchema = z
     INGEST_TOKENS: tokenList('INGEST_TOKENS'),
     ADMIN_TOKENS: tokenList('ADMIN_TOKENS'),
     SHUTDOWN_TIMEOUT_MS: withDefault(z.coerce.number().int().positive(), 10_000),
+    MAX_CONNECTIONS: withDefault(z.coerce.number().int().positive(), 1024),
+    OUTBOX_MAX_PENDING: withDefault(z.coerce.number().int().positive(), 1_000_000),
+    WEBHOOK_RETENTION_DAYS: withDefault(z.coerce.number().positive(), 30),
+    KLAVIYO_UNREACHABLE_READY_S: withDefault(z.coerce.number().int().positive(), 300),
+    MIN_FREE_DISK_MB: withDefault(z.coerce.number().min(0), 100),
+    STORE_QUICK_CHECK: withDefault(z.enum(['true', 'false']), 'true'),
   })
   .superRefine((env, ctx) => {
     if (env.WEBHOOK_FORWARD_URLS.length > 0 && !env.WEBHOOK_FORWARD_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_FORWARD_SECRET'], message: 'is required when WEBHOOK_FORWARD_URLS is set' });
+    }
+    if (env.WEBHOOK_FORWARD_SECRET && env.WEBHOOK_FORWARD_SECRET.length >= 16) {
+      const bytes = forwardKeyBytes(env.WEBHOOK_FORWARD_SECRET);
+      if (bytes === undefined) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_FORWARD_SECRET'], message: 'whsec_ must be followed by base64' });
+      else if (bytes < MIN_FORWARD_KEY_BYTES) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_FORWARD_SECRET'], message: `must decode to at least ${MIN_FORWARD_KEY_BYTES} bytes (it has ${bytes})` });
+    }
+    if (env.NODE_ENV === 'production') {
+      for (const key of ['KLAVIYO_BASE_URL', 'MAVERA_BASE_URL'] as const) {
+        if (env[key].startsWith('http://')) ctx.addIssue({ code: 'custom', path: [key], message: 'must be https:// when NODE_ENV=production (http:// would send the key in clear)' });
+      }
     }
     const ingest = new Set(env.INGEST_TOKENS);
     if (env.ADMIN_TOKENS.some((t) => ingest.has(t))) {
@@ -113,6 +164,24 @@ export interface Config {
   webhookForward: { targets: ForwardTarget[]; secret: string | undefined };
   auth: { ingestTokens: string[]; adminTokens: string[] };
   shutdownTimeoutMs: number;
+  http: {
+    /** Open connections per process (MAX_CONNECTIONS); requestTimeout and headersTimeout are fixed. */
+    maxConnections: number;
+  };
+  store: {
+    /** Pending outbox items per kind above which ingest answers 503 outbox_full (OUTBOX_MAX_PENDING). */
+    maxPendingPerKind: number;
+    /** Stored webhook events older than this are pruned; their dedupe keys are kept as long (WEBHOOK_RETENTION_DAYS). */
+    webhookRetentionDays: number;
+    /** /readyz fails when the data directory's filesystem has less free space (MIN_FREE_DISK_MB). */
+    minFreeBytes: number;
+    /** PRAGMA quick_check at start (STORE_QUICK_CHECK=false skips it for very large stores). */
+    quickCheck: boolean;
+  };
+  /** /readyz fails once Klaviyo has been unreachable (network errors, 5xx) this long (KLAVIYO_UNREACHABLE_READY_S). */
+  klaviyoUnreachableReadyS: number;
+  /** Accepted but worth a line in the log at start (e.g. an http:// base URL outside production). */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
@@ -160,5 +229,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookForward: { targets: e.WEBHOOK_FORWARD_URLS, secret: e.WEBHOOK_FORWARD_SECRET },
     auth: { ingestTokens: e.INGEST_TOKENS, adminTokens: e.ADMIN_TOKENS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: { maxConnections: e.MAX_CONNECTIONS },
+    store: {
+      maxPendingPerKind: e.OUTBOX_MAX_PENDING,
+      webhookRetentionDays: e.WEBHOOK_RETENTION_DAYS,
+      minFreeBytes: Math.round(e.MIN_FREE_DISK_MB * 1024 * 1024),
+      quickCheck: e.STORE_QUICK_CHECK === 'true',
+    },
+    klaviyoUnreachableReadyS: e.KLAVIYO_UNREACHABLE_READY_S,
+    warnings: (['KLAVIYO_BASE_URL', 'MAVERA_BASE_URL'] as const)
+      .filter((key) => e[key].startsWith('http://'))
+      .map((key) => `${key} is http://: the key travels unencrypted (refused when NODE_ENV=production)`),
   };
 }

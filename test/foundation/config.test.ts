@@ -71,6 +71,23 @@ describe('loadConfig', () => {
     ['INGEST_TOKENS', 'short-token'],
     ['ADMIN_TOKENS', ' , '],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+    ['KLAVIYO_BASE_URL', 'https://a.klaviyo.com/?x=1'],
+    ['KLAVIYO_BASE_URL', 'https://a.klaviyo.com/#frag'],
+    ['KLAVIYO_BASE_URL', 'https://user:pw@a.klaviyo.com'],
+    ['MAVERA_BASE_URL', 'https://app.mavera.io/api/v1?token=1'],
+    ['INGEST_TOKENS', 'ingest token with spaces'],
+    ['ADMIN_TOKENS', 'admin-token-ccccccccc,\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9'],
+    ['ADMIN_TOKENS', 'admin"token"cccccccccccc'],
+    ['WEBHOOK_FORWARD_SECRET', `whsec_${Buffer.alloc(23, 1).toString('base64')}`],
+    ['WEBHOOK_FORWARD_SECRET', 'whsec_not!base64!at!all!0123456789'],
+    ['WEBHOOK_FORWARD_SECRET', 'raw-secret-of-23-bytes!'],
+    ['KLAVIYO_WEBHOOK_TOLERANCE_S', '3601'],
+    ['MAX_CONNECTIONS', '0'],
+    ['OUTBOX_MAX_PENDING', 'lots'],
+    ['WEBHOOK_RETENTION_DAYS', '0'],
+    ['KLAVIYO_UNREACHABLE_READY_S', '-1'],
+    ['MIN_FREE_DISK_MB', '-1'],
+    ['STORE_QUICK_CHECK', 'maybe'],
   ])('when %s is %j, then that variable is named as invalid', (key, value) => {
     const problems = problemsOf({ ...minimal, [key]: value });
     expect(problems).toHaveLength(1);
@@ -99,7 +116,7 @@ describe('loadConfig', () => {
       INGEST_TOKENS: ' ingest-token-aaaaaaaaaaaa , ingest-token-bbbbbbbbbbbb ',
       KLAVIYO_WEBHOOK_SECRETS: 'secret-one-0123456789,secret-two-0123456789',
       WEBHOOK_FORWARD_URLS: 'http://a.internal/hook#event:klaviyo.opened_email|event:klaviyo.sent_sms,https://b.internal/x',
-      WEBHOOK_FORWARD_SECRET: 'whsec_0123456789abcdef0123',
+      WEBHOOK_FORWARD_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}`,
     });
     expect(config.auth.ingestTokens).toEqual(['ingest-token-aaaaaaaaaaaa', 'ingest-token-bbbbbbbbbbbb']);
     expect(config.klaviyo.webhookSecrets).toHaveLength(2);
@@ -107,6 +124,31 @@ describe('loadConfig', () => {
       { url: 'http://a.internal/hook', topics: ['event:klaviyo.opened_email', 'event:klaviyo.sent_sms'] },
       { url: 'https://b.internal/x', topics: [] },
     ]);
+  });
+
+  it('when the hardening variables are unset, then their DESIGN §3 defaults apply', () => {
+    const config = loadConfig(minimal);
+    expect(config.http).toEqual({ maxConnections: 1024 });
+    expect(config.store).toEqual({ maxPendingPerKind: 1_000_000, webhookRetentionDays: 30, minFreeBytes: 100 * 1024 * 1024, quickCheck: true });
+    expect(config.klaviyoUnreachableReadyS).toBe(300);
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('when the tolerance is at its bound and the forward secret decodes to 24 bytes, then both are accepted', () => {
+    const config = loadConfig({ ...minimal, KLAVIYO_WEBHOOK_TOLERANCE_S: '3600', WEBHOOK_FORWARD_SECRET: `whsec_${Buffer.alloc(24, 9).toString('base64')}`, STORE_QUICK_CHECK: 'false' });
+    expect(config.klaviyo.webhookToleranceS).toBe(3600);
+    expect(config.store.quickCheck).toBe(false);
+  });
+
+  it('when a base URL is http:// outside production, then it is accepted with a warning', () => {
+    const config = loadConfig({ ...minimal, KLAVIYO_BASE_URL: 'http://127.0.0.1:4010', NODE_ENV: 'development' });
+    expect(config.klaviyo.baseUrl).toBe('http://127.0.0.1:4010');
+    expect(config.warnings).toEqual([expect.stringMatching(/^KLAVIYO_BASE_URL is http:\/\//)]);
+  });
+
+  it('when a base URL is http:// with NODE_ENV=production, then it is refused', () => {
+    const problems = problemsOf({ ...minimal, KLAVIYO_BASE_URL: 'http://a.klaviyo.com', MAVERA_BASE_URL: 'http://mavera.internal/api/v1', NODE_ENV: 'production' });
+    expect(problems).toEqual([expect.stringMatching(/^KLAVIYO_BASE_URL: must be https:\/\//), expect.stringMatching(/^MAVERA_BASE_URL: must be https:\/\//)]);
   });
 
   it('when a secret is invalid, then its value never appears in the message', () => {
