@@ -36,3 +36,43 @@ export function scrubSensitive(line: string): string {
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }
+
+/** Query parameters whose value is a credential, whatever it looks like (`?api_key=`, `?access_token=`, `?sig=`). */
+const SENSITIVE_QUERY_NAME = /token|key|secret|signature|\bsig\b|passw|auth|credential/i;
+
+/** `%XX` decoded where it is valid UTF-8; left as sent otherwise. `+` stays `+` (a phone's, often). */
+function percentDecoded(text: string): string {
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** One URL component, censored as a log line would be once decoded; untouched when nothing is sensitive. */
+function scrubComponent(encoded: string): string {
+  const decoded = percentDecoded(encoded);
+  const scrubbed = scrubSensitive(decoded);
+  return scrubbed === decoded ? encoded : scrubbed;
+}
+
+/**
+ * A request URL as the access log may show it: the values of credential-named query parameters
+ * censored, and emails, phones and keys censored in the path and the query also when they arrive
+ * percent-encoded (`jane%40example.com`, `%2B15551234567`), which the line scrubber cannot see.
+ */
+export function scrubUrl(url: string): string {
+  const q = url.indexOf('?');
+  const path = scrubComponent(q === -1 ? url : url.slice(0, q));
+  if (q === -1) return path;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq !== -1 && SENSITIVE_QUERY_NAME.test(percentDecoded(pair.slice(0, eq)))) return `${pair.slice(0, eq)}=[REDACTED]`;
+      return scrubComponent(pair);
+    });
+  return `${path}?${query.join('&')}`;
+}

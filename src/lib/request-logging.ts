@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Response } from 'express';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { Logger } from './logger.js';
+import { scrubUrl } from './redact.js';
 import { requestIdFor } from './request-id.js';
 
 /**
@@ -11,7 +12,8 @@ import { requestIdFor } from './request-id.js';
  * logger, whose scrubber (src/lib/redact.ts) censors secrets, emails and phones in every line.
  *
  * The request is serialized as id, method and url only: headers carry credentials and signatures,
- * and an operator needs none of them to find a request.
+ * and an operator needs none of them to find a request. The url is scrubbed first (scrubUrl): a
+ * credential-named query value, or a percent-encoded email, is invisible to the line scrubber.
  */
 export function requestLogging(logger: Logger): HttpLogger {
   return pinoHttp({
@@ -26,7 +28,7 @@ export function requestLogging(logger: Logger): HttpLogger {
       return res.statusCode >= 400 ? 'warn' : 'info';
     },
     serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: scrubUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     // The problem code the error handler chose, so a 4xx line says why without any body.
