@@ -39,7 +39,7 @@ export interface KlaviyoClientOptions {
 export interface KlaviyoRequest {
   limitClass: KlaviyoLimitClassName;
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** `/api/...`, or an absolute `links.next` URL. */
+  /** `/api/...`, or an absolute `links.next` URL (on the base URL's origin, else `KlaviyoForeignLinkError`). */
   path: string;
   query?: Query;
   /** A JSON:API document; serialized as JSON. */
@@ -94,8 +94,7 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     onAuthStatus?.(true);
   };
 
-  async function attempt(request: KlaviyoRequest, body: string | undefined): Promise<KlaviyoOutcome> {
-    const url = buildUrl(options.baseUrl, request.path, request.query);
+  async function attempt(url: URL, request: KlaviyoRequest, body: string | undefined): Promise<KlaviyoOutcome> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     try {
@@ -121,10 +120,12 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     // Serialized once, before waiting for a slot: a permit's time counts against the window until
     // the answer is in, so nothing that could be done earlier is done while holding it.
     const body = request.bodyJson ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
+    // Before any slot is taken: a link on another origin is refused without a request.
+    const url = buildUrl(options.baseUrl, request.path, request.query, limitClass);
     for (;;) {
       const permit = await limiters.acquire(limitClass, request.signal);
       const started = nowMs(clock);
-      const outcome = await attempt(request, body).finally(() => permit.release());
+      const outcome = await attempt(url, request, body).finally(() => permit.release());
       const status = outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
       metrics?.klaviyoRequests.inc({ endpoint: limitClass, status });
       logger?.debug({ limitClass, method: request.method, status, ms: nowMs(clock) - started }, 'klaviyo request');

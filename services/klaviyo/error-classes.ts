@@ -102,6 +102,19 @@ export class KlaviyoNotFoundError extends KlaviyoClientError {}
 
 export class KlaviyoTransientError extends KlaviyoError {}
 
+/**
+ * Klaviyo handed back a link (`links.next`) on another origin than the configured base URL. It is
+ * refused before anything is sent: the API key goes to the configured origin only. Not retryable.
+ */
+export class KlaviyoForeignLinkError extends KlaviyoError {
+  /** The origin the link named (never its path or query, which may carry a cursor). */
+  readonly linkOrigin: string;
+  constructor(init: KlaviyoErrorInit & { linkOrigin: string }) {
+    super(init);
+    this.linkOrigin = init.linkOrigin;
+  }
+}
+
 /** Groups error details by the batch item their pointer names; details naming no item are left out. */
 export function itemErrorsByIndex(
   errors: readonly KlaviyoErrorDetail[],

@@ -3,6 +3,7 @@ import { createMetrics } from '../../src/lib/metrics.js';
 import { createKlaviyoClient, type KlaviyoClientOptions, type KlaviyoRequest } from '../../services/klaviyo/client.js';
 import {
   KlaviyoAuthError,
+  KlaviyoForeignLinkError,
   KlaviyoRateLimitedError,
   KlaviyoTransientError,
   KlaviyoValidationError,
@@ -63,10 +64,17 @@ describe('createKlaviyoClient: the wire', () => {
     expect(sent[0]?.body).toEqual({ data: { type: 'event' } });
   });
 
-  it('when a next link names another host, then the request still goes to the configured base URL', async () => {
+  it('when a next link names another host, then it is refused and nothing is sent', async () => {
     const { sent, call } = setup([ok()]);
-    await call({ path: 'https://evil.example/api/flows?page%5Bcursor%5D=abc' });
+    await expect(call({ path: 'https://evil.example/api/flows?page%5Bcursor%5D=abc' })).rejects.toBeInstanceOf(KlaviyoForeignLinkError);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('when a next link is on the configured origin, then its path and query are sent there', async () => {
+    const { sent, call } = setup([ok()]);
+    await call({ path: 'https://a.klaviyo.test/api/flows?page%5Bcursor%5D=abc' });
     expect(sent[0]?.url.origin).toBe('https://a.klaviyo.test');
+    expect(sent[0]?.url.pathname).toBe('/api/flows');
     expect(sent[0]?.url.searchParams.get('page[cursor]')).toBe('abc');
   });
 });
