@@ -112,6 +112,39 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+/** Seconds a client is asked to wait before sending a refused write again (the `Retry-After` of the 503s below). */
+export const STORAGE_RETRY_AFTER_S = 30;
+
+/**
+ * The store cannot take the write right now: the disk is full, the file cannot be written, another
+ * connection holds the lock past the busy timeout, or the database is damaged. Nothing of the request
+ * was stored, so the client keeps it and sends it again after `Retry-After`. The SQLite error is the
+ * `cause` (logged), never the body: a 5xx body shows no internals.
+ */
+export class StorageUnavailableError extends ServiceUnavailableError {
+  constructor(options: { cause?: unknown; retryAfterS?: number } = {}) {
+    super('The store cannot take writes right now; nothing of this request was stored. Send it again later.', {
+      code: 'storage_unavailable',
+      headers: { 'retry-after': String(options.retryAfterS ?? STORAGE_RETRY_AFTER_S) },
+      cause: options.cause,
+    });
+  }
+}
+
+/**
+ * A kind's outbox backlog is at its cap (OUTBOX_MAX_PENDING): new items of that kind are refused until
+ * the sync worker has delivered some, so one client cannot fill the disk. Nothing of the request was stored.
+ */
+export class OutboxFullError extends ServiceUnavailableError {
+  constructor(kind: string, waiting: number, cap: number, options: { retryAfterS?: number } = {}) {
+    super(`The ${kind} outbox holds ${waiting} items waiting for delivery, at its cap of ${cap} per kind; nothing of this request was stored. Send it again later.`, {
+      code: 'outbox_full',
+      headers: { 'retry-after': String(options.retryAfterS ?? STORAGE_RETRY_AFTER_S) },
+      extensions: { kind, cap },
+    });
+  }
+}
+
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }

@@ -10,8 +10,14 @@ import type { InboxStore } from './webhook-inbox.js';
  */
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
-  /** Cheap round trip proving the store answers; used by /readyz. */
+  /** Cheap round trip proving the store answers. */
   ping(): Promise<void>;
+  /**
+   * Whether the store can take the writes that gate an acknowledgment, for /readyz: failing (with
+   * `detail` saying why) after a storage error until a write succeeds again, while free space on the
+   * store's filesystem is under its floor, or once the database is found corrupt. Never throws.
+   */
+  health(): Promise<StoreHealth>;
   /** Versions of the migrations applied, ascending. */
   appliedMigrations(): Promise<number[]>;
   close(): Promise<void>;
@@ -20,6 +26,12 @@ export interface Store {
   inbox: InboxStore;
   forwards: ForwardStore;
   outbox: OutboxStore;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  /** Why not, for operators (paths, SQLite codes, free space): never shown to API clients. */
+  detail?: string;
 }
 
 /** A JSON value cache with per-entry lifetimes (the jobs' Klaviyo reads: predictive 24 h, segments 1 h, …). */

@@ -1,7 +1,14 @@
 import type { Database } from 'better-sqlite3';
+import { storageFailureCode } from './storage-errors.js';
 
 /** The longest the first write of a group waits for others to join it, in milliseconds. */
 export const GROUP_COMMIT_MAX_WAIT_MS = 2;
+
+/** Called inside each transaction before its first write, and after each commit (outbox-backlog.ts). */
+export interface GroupCommitHooks {
+  begin?(): void;
+  committed?(): void;
+}
 
 interface Waiting<I, O> {
   input: I;
@@ -20,10 +27,26 @@ interface Waiting<I, O> {
  * readable has joined), or GROUP_COMMIT_MAX_WAIT_MS after the first write, whichever comes first.
  * Under load this fills groups better than a fixed window or a single turn; an idle service commits
  * a lone write after one turn.
+ *
+ * A storage failure other than a full database (an I/O error, read-only, busy past the timeout,
+ * corrupt: storage-errors.ts) fails the whole group at once: each write alone would meet the same
+ * file, and after SQLITE_BUSY would wait out the busy timeout once per write with the event loop
+ * blocked. A full database is retried write by write as usual: a smaller write alone may still fit.
  */
-export function createGroupCommit<I, O>(db: Database, write: (input: I) => O): (input: I) => Promise<O> {
-  const commitGroup = db.transaction((inputs: I[]) => inputs.map((input) => write(input)));
-  const commitOne = db.transaction(write);
+export function createGroupCommit<I, O>(db: Database, write: (input: I) => O, hooks: GroupCommitHooks = {}): (input: I) => Promise<O> {
+  const inTransaction = <A, R>(body: (arg: A) => R) => {
+    const transaction = db.transaction((arg: A) => {
+      hooks.begin?.();
+      return body(arg);
+    });
+    return (arg: A): R => {
+      const result = transaction(arg);
+      hooks.committed?.();
+      return result;
+    };
+  };
+  const commitGroup = inTransaction((inputs: I[]) => inputs.map((input) => write(input)));
+  const commitOne = inTransaction(write);
   let queue: Array<Waiting<I, O>> = [];
   let seen = 0;
   let firstAt = 0;
@@ -34,7 +57,12 @@ export function createGroupCommit<I, O>(db: Database, write: (input: I) => O): (
     let outputs: O[];
     try {
       outputs = commitGroup(group.map((w) => w.input));
-    } catch {
+    } catch (error) {
+      const storage = storageFailureCode(error);
+      if (storage !== undefined && !storage.startsWith('SQLITE_FULL')) {
+        for (const waiting of group) waiting.reject(error);
+        return;
+      }
       for (const waiting of group) {
         try {
           waiting.resolve(commitOne(waiting.input));

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { OUTBOX_KINDS, type DeadLetter, type OutboxError, type OutboxKind, type OutboxKindStats, type OutboxStore } from '../outbox.js';
+import type { OutboxBacklog } from './outbox-backlog.js';
 
 type OutboxAdmin = Pick<OutboxStore, 'readySummary' | 'stats' | 'listDeadLetters' | 'replayDeadLetters'>;
 
@@ -14,7 +15,7 @@ interface DeadRow {
 }
 
 /** The read side and the replay of the outbox: what /v1/sync, /metrics and the worker's pacing ask. */
-export function createSqliteOutboxAdmin(db: Database): OutboxAdmin {
+export function createSqliteOutboxAdmin(db: Database, backlog: OutboxBacklog): OutboxAdmin {
   const readyCount = db.prepare<[{ kind: string; now: number; cap: number }], { n: number }>(
     `SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox_items
        WHERE kind = @kind AND ((state = 'pending' AND available_at <= @now) OR (state = 'in_flight' AND lease_expires_at <= @now)) LIMIT @cap)`,
@@ -96,7 +97,10 @@ export function createSqliteOutboxAdmin(db: Database): OutboxAdmin {
       return { items: page, nextCursor: rows.length > limit ? page[page.length - 1]?.id : undefined };
     },
     async replayDeadLetters({ ids, kind }, now) {
-      return replayTx(ids, kind, now.getTime());
+      const replayed = replayTx(ids, kind, now.getTime());
+      // A replay may span kinds and is rare (an operator's): one indexed recount beats per-row bookkeeping.
+      if (replayed > 0) backlog.recount();
+      return replayed;
     },
   };
 }

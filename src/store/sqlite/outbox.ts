@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { ClaimedBatch, ClaimRequest, OutboxItem, OutboxKind, OutboxOutcome, OutboxStore, VerifyingJob } from '../outbox.js';
 import { createSqliteOutboxAdmin } from './outbox-admin.js';
+import { createOutboxBacklog, type OutboxBacklog } from './outbox-backlog.js';
 import { createSqliteEnqueue } from './outbox-enqueue.js';
 
 interface ItemRow {
@@ -29,8 +30,9 @@ const toItem = (row: ItemRow): OutboxItem => ({
 /**
  * Outcomes apply to the items of one scope: a claim's lease (state in_flight) or a bulk job
  * (state verifying). A stale scope (the lease expired and the items were claimed again) changes nothing.
+ * Items delivered or dead-lettered leave the backlog, counted once their transaction has committed.
  */
-function createSettler(db: Database, scope: 'lease' | 'job') {
+function createSettler(db: Database, scope: 'lease' | 'job', backlog: OutboxBacklog) {
   const match = scope === 'lease' ? `lease_id = @scope AND state = 'in_flight'` : `job_id = @scope AND state = 'verifying'`;
   const cleared = `lease_id = NULL, lease_expires_at = NULL, job_id = NULL`;
   const remove = db.prepare(`DELETE FROM outbox_items WHERE ${match} AND id IN (SELECT value FROM json_each(@ids))`);
@@ -49,8 +51,9 @@ function createSettler(db: Database, scope: 'lease' | 'job') {
     `UPDATE outbox_items SET state = 'verifying', lease_id = NULL, lease_expires_at = NULL, job_id = @jobId WHERE id = @id AND ${match}`,
   );
 
-  return db.transaction((scopeId: string, outcomes: OutboxOutcome[], now: number) => {
+  const settle = db.transaction((scopeId: string, outcomes: OutboxOutcome[], now: number) => {
     let changed = 0;
+    let left = 0;
     const delivered: number[] = [];
     // Read before any row leaves the scope: one scope holds one kind only.
     const kind = kindOf.get({ scope: scopeId })?.kind;
@@ -63,16 +66,24 @@ function createSettler(db: Database, scope: 'lease' | 'job') {
       } else if (outcome.status === 'verifying') {
         changed += verify.run({ jobId: outcome.jobId, id, scope: scopeId }).changes;
       } else {
-        changed += bury.run({ now, error: JSON.stringify(outcome.error), id, scope: scopeId }).changes;
+        const buried = bury.run({ now, error: JSON.stringify(outcome.error), id, scope: scopeId }).changes;
+        changed += buried;
+        left += buried;
       }
     }
     if (kind !== undefined && delivered.length > 0) {
       const removed = remove.run({ scope: scopeId, ids: JSON.stringify(delivered) }).changes;
       if (removed > 0) countDelivered.run(kind, removed, now);
       changed += removed;
+      left += removed;
     }
-    return changed;
+    return { changed, left, kind: kind as OutboxKind | undefined };
   });
+  return (scopeId: string, outcomes: OutboxOutcome[], now: number): number => {
+    const { changed, left, kind } = settle(scopeId, outcomes, now);
+    if (kind !== undefined && left > 0) backlog.adjust(kind, -left);
+    return changed;
+  };
 }
 
 /**
@@ -96,7 +107,13 @@ async function settleInChunks(settle: (scope: string, outcomes: OutboxOutcome[],
   return changed;
 }
 
-export function createSqliteOutbox(db: Database): OutboxStore {
+export interface SqliteOutboxOptions {
+  /** Items of one kind waiting for delivery at which its enqueue is refused (OUTBOX_MAX_PENDING). */
+  maxPendingPerKind?: number;
+}
+
+export function createSqliteOutbox(db: Database, options: SqliteOutboxOptions = {}): OutboxStore {
+  const backlog = createOutboxBacklog(db, options.maxPendingPerKind);
   const expireLeases = db.prepare(
     `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL
      WHERE kind = ? AND state = 'in_flight' AND lease_expires_at <= ?`,
@@ -166,11 +183,11 @@ export function createSqliteOutbox(db: Database): OutboxStore {
     return { leaseId, items };
   };
   const claimsInProgress = new Map<OutboxKind, Promise<unknown>>();
-  const settleLease = createSettler(db, 'lease');
-  const settleJob = createSettler(db, 'job');
+  const settleLease = createSettler(db, 'lease', backlog);
+  const settleJob = createSettler(db, 'job', backlog);
 
   return {
-    enqueue: createSqliteEnqueue(db),
+    enqueue: createSqliteEnqueue(db, backlog),
     claim(request) {
       // One claim of a kind at a time: a second lane's claim starts once this one is whole, so the
       // chunks of concurrent claims never interleave and split a full batch into small ones.
@@ -199,6 +216,6 @@ export function createSqliteOutbox(db: Database): OutboxStore {
     async settleJob(jobId, outcomes, now) {
       return settleInChunks(settleJob, jobId, outcomes, now.getTime());
     },
-    ...createSqliteOutboxAdmin(db),
+    ...createSqliteOutboxAdmin(db, backlog),
   };
 }

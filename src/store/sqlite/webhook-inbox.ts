@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { InboxDeliveryInput, InboxEvent, InboxListQuery, InboxStore } from '../webhook-inbox.js';
 import { createGroupCommit } from './group-commit.js';
+import { createInboxPrune } from './inbox-prune.js';
 
 interface EventRow {
   seq: number;
@@ -16,6 +17,9 @@ interface EventRow {
 const COLUMNS = 'seq, external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at, dispatched_at';
 
 export function createSqliteInbox(db: Database): InboxStore {
+  // The dedupe key decides, not the event row: keys outlive pruned events (inbox-prune.ts), so a late
+  // Klaviyo retry of a pruned event is still a duplicate.
+  const insertKey = db.prepare('INSERT INTO webhook_dedupe_keys (external_id, received_at) VALUES (?, ?) ON CONFLICT (external_id) DO NOTHING');
   const insert = db.prepare(
     `INSERT INTO webhook_events (external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at)
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (external_id) DO NOTHING`,
@@ -25,6 +29,7 @@ export function createSqliteInbox(db: Database): InboxStore {
   const storeDelivery = createGroupCommit(db, ({ delivery, receivedAt }: { delivery: InboxDeliveryInput; receivedAt: number }) => {
     let stored = 0;
     for (const event of delivery.events) {
+      if (insertKey.run(event.externalId, receivedAt).changes === 0) continue;
       stored += insert.run(
         event.externalId,
         event.topic,
@@ -74,6 +79,7 @@ export function createSqliteInbox(db: Database): InboxStore {
     async markDispatched(seqs, at) {
       markAll(seqs, at.getTime());
     },
+    prune: createInboxPrune(db),
   };
 }
 

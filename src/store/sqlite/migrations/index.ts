@@ -4,6 +4,7 @@ import outbox from './002-outbox.js';
 import webhooks from './003-webhooks.js';
 import jobRuns from './004-job-runs.js';
 import outboxVerifying from './005-outbox-verifying.js';
+import webhookRetention from './006-webhook-retention.js';
 
 export interface Migration {
   /** Strictly increasing; never reuse or edit an applied version, add a new one. */
@@ -12,4 +13,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: Migration[] = [foundation, outbox, webhooks, jobRuns, outboxVerifying];
+export const migrations: Migration[] = [foundation, outbox, webhooks, jobRuns, outboxVerifying, webhookRetention];
