@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/lib/logger.js';
 import { startStoreMaintenance } from '../../src/store/maintenance.js';
+import { sqliteHandleOf } from '../../src/store/sqlite/handle.js';
 import { applyMigrations } from '../../src/store/sqlite/migrate.js';
 import { migrations } from '../../src/store/sqlite/migrations/index.js';
 import { openSqliteStore, SQLITE_FILE } from '../../src/store/sqlite/open.js';
@@ -101,6 +102,7 @@ describe('store maintenance', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const store = openStore();
     await storeDispatched(store, day(0), 'kept-key');
+    await store.cache.set('expired', 'old', 1_000, day(0));
     let now = day(40);
     const logs = captureLogs();
     const prune = vi.spyOn(store.inbox, 'prune');
@@ -111,6 +113,8 @@ describe('store maintenance', () => {
     expect(prune).toHaveBeenLastCalledWith({ receivedBefore: day(10), keysBefore: day(-20) });
     expect(await store.inbox.storeDelivery(delivery('kept-key'), day(40))).toEqual({ stored: 0, duplicates: 1 });
     await vi.waitFor(() => expect(logs.text()).toMatch(/"events":1.*pruned|pruned.*"events":1/));
+    // Expired cache entries go in the same run.
+    await vi.waitFor(() => expect(sqliteHandleOf(store).prepare('SELECT COUNT(*) AS n FROM cache_entries').get()).toEqual({ n: 0 }));
 
     now = day(61);
     await vi.advanceTimersByTimeAsync(60_000);

@@ -97,6 +97,26 @@ describe('honest storage errors', () => {
     expect(await store.outbox.enqueue([eventEntry(1, { small: true })], new Date())).toEqual(['accepted']);
   });
 
+  it('when the lock is busy for a whole group of writes, then the group fails at once, not once more per write', async () => {
+    const dataDir = tempDir('kb-storage-');
+    const store = openStore(dataDir);
+    const busyMs = 300;
+    sqliteHandleOf(store).exec(`PRAGMA busy_timeout = ${busyMs}`);
+    const blocker = new Database(join(dataDir, SQLITE_FILE));
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      const started = performance.now();
+      const writes = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => store.outbox.enqueue([eventEntry(n, { small: true })], new Date())));
+      const elapsed = performance.now() - started;
+      expect(writes.map((w) => w.status)).toEqual(Array(5).fill('rejected'));
+      // One busy wait for the group; retrying each write alone would wait six times (≈ 1.8 s).
+      expect(elapsed).toBeLessThan(4 * busyMs);
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+  });
+
   it('when SQLite reports an I/O, read-only, busy, full or corrupt condition, then it is a storage failure; a constraint or a plain error is not', () => {
     const sqlite = (code: string) => new Database.SqliteError('from SQLite', code);
     for (const code of ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'SQLITE_READONLY', 'SQLITE_READONLY_DBMOVED', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_CORRUPT', 'SQLITE_NOTADB']) {
