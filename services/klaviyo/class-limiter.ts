@@ -1,3 +1,4 @@
+import { type AttemptVerdict, ClassOutage, type ClassOutageState, type OutageBackoffOptions } from './class-outage.js';
 import { SlidingWindowLog } from './sliding-window.js';
 import type { KlaviyoBudget } from './rate-limits.js';
 import { nowMs, type Clock, type Sleep } from './timing.js';
@@ -11,6 +12,10 @@ export interface ClassLimiterOptions {
   guardMs: number;
   clock: Clock;
   sleep: Sleep;
+  /** How the class backs off while Klaviyo does not answer it (class-outage.ts). */
+  outage: OutageBackoffOptions;
+  /** Jitter of the outage backoff, in [0, 1). */
+  random: () => number;
   /**
    * For a daily-capped class, told whenever a request of the class goes out or ends: the times that
    * count against the day (ended requests by their end, those on the wire by their start) and the
@@ -21,12 +26,16 @@ export interface ClassLimiterOptions {
 
 /** Held while a request is on the wire; release it once the answer (or the failure) is in. */
 export interface KlaviyoPermit {
-  release(): void;
+  /**
+   * `verdict`: whether Klaviyo answered (any status below 500) or not (5xx, network error,
+   * timeout); leave it out when the attempt says nothing about Klaviyo (the caller cancelled it).
+   */
+  release(verdict?: AttemptVerdict): void;
 }
 
 export interface ClassLimiterStats {
   queued: number;
-  /** ISO time until which the class is paused (429 or exhausted RateLimit-Remaining), else null. */
+  /** ISO time until which the class is paused (429, exhausted RateLimit-Remaining, or its next outage probe), else null. */
   paused_until: string | null;
 }
 
@@ -65,6 +74,8 @@ export class ClassLimiter {
   private readonly burstMs: number;
   /** Start times of this daily-capped class's requests on the wire (Klaviyo may have counted them already). */
   private readonly dailyOnTheWire: number[] = [];
+  /** One probe at a time, at growing intervals, while Klaviyo does not answer this class. */
+  private readonly outage: ClassOutage;
 
   constructor(private readonly options: ClassLimiterOptions) {
     const { budget, speedUp, guardMs } = options;
@@ -78,6 +89,7 @@ export class ClassLimiter {
       rules.push(day);
     }
     this.log = new SlidingWindowLog(rules);
+    this.outage = new ClassOutage({ ...options.outage, speedUp, random: options.random });
   }
 
   /**
@@ -135,9 +147,14 @@ export class ClassLimiter {
     this.release();
   }
 
+  /** While the class backs off an outage (one probe at a time); undefined when healthy. */
+  outageState(): ClassOutageState | undefined {
+    return this.outage.state();
+  }
+
   stats(): ClassLimiterStats {
     const now = nowMs(this.options.clock);
-    const pausedUntil = Math.max(this.pausedUntil, this.hintBlocksUntil(now));
+    const pausedUntil = Math.max(this.pausedUntil, this.hintBlocksUntil(now), this.outage.state()?.nextProbeAt ?? 0);
     return {
       queued: this.waiters.length,
       paused_until: pausedUntil > now ? new Date(pausedUntil).toISOString() : null,
@@ -148,9 +165,9 @@ export class ClassLimiter {
   private release(): void {
     const now = nowMs(this.options.clock);
     while (this.waiters.length > 0) {
-      const at = Math.max(this.log.earliestAt(now, this.inFlight), this.pausedUntil, this.hintBlocksUntil(now));
+      const at = Math.max(this.log.earliestAt(now, this.inFlight), this.pausedUntil, this.hintBlocksUntil(now), this.outage.blocksUntil());
       if (at > now) {
-        // Infinity: every slot is on the wire; the next answer (permit release) makes room.
+        // Infinity: every slot (or the outage's probe) is on the wire; the next answer (permit release) makes room.
         if (Number.isFinite(at)) this.wakeAt(at);
         return;
       }
@@ -158,23 +175,24 @@ export class ClassLimiter {
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
       this.inFlight += 1;
       if (this.serverHint) this.serverHint.remaining -= 1;
-      waiter.resolve(this.permit(now));
+      waiter.resolve(this.permit(now, this.outage.grant()));
     }
   }
 
-  private permit(grantedAt: number): KlaviyoPermit {
+  private permit(grantedAt: number, probe: object | undefined): KlaviyoPermit {
     let released = false;
     if (this.dayMs !== undefined) {
       this.dailyOnTheWire.push(grantedAt);
       this.reportDaily(grantedAt);
     }
     return {
-      release: () => {
+      release: (verdict) => {
         if (released) return;
         released = true;
         this.inFlight -= 1;
         const now = nowMs(this.options.clock);
         this.log.record(now);
+        this.outage.ended(verdict, probe, now);
         if (this.dayMs !== undefined) {
           this.dailyOnTheWire.splice(this.dailyOnTheWire.indexOf(grantedAt), 1);
           this.reportDaily(now);

@@ -1,9 +1,20 @@
 import type { Logger } from '../../src/lib/logger.js';
 import type { Metrics } from '../../src/lib/metrics.js';
-import { KlaviyoAuthError, KlaviyoRateLimitedError, KlaviyoRevisionRetiredError, type KlaviyoOutcome, toKlaviyoError } from './errors.js';
+import {
+  isUnreachableOutcome,
+  KlaviyoAuthError,
+  type KlaviyoError,
+  KlaviyoRateLimitedError,
+  KlaviyoRevisionRetiredError,
+  KlaviyoUnreachableError,
+  type KlaviyoOutcome,
+  toKlaviyoError,
+} from './errors.js';
+import type { KlaviyoPermit } from './class-limiter.js';
 import type { KlaviyoLimiters } from './limiter.js';
 import type { KlaviyoLimitClassName } from './rate-limits.js';
 import { fullJitterDelayMs } from '../../src/lib/backoff.js';
+import { createReachabilityTracker, type KlaviyoReachability } from './reachability.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 import { type Clock, abortableSleep, nowMs, type Sleep, systemClock } from './timing.js';
 import { buildHeaders, buildUrl, parseBody, type Query } from './wire.js';
@@ -63,6 +74,8 @@ export interface KlaviyoClient {
   readonly baseUrl: string;
   readonly revision: string;
   request<T = unknown>(request: KlaviyoRequest): Promise<KlaviyoResponse<T>>;
+  /** Since when Klaviyo has not answered any class (network errors, timeouts, 5xx), and the last such failure. */
+  reachability(): KlaviyoReachability;
 }
 
 /**
@@ -78,6 +91,7 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
   const maxThrottleWaitMs = options.maxThrottleWaitMs ?? 300_000;
   const { limiters, metrics, logger, onAuthStatus } = options;
+  const reachability = createReachabilityTracker();
   /** Whether the pinned revision was last answered 410 (logged once, until a success clears it). */
   let revisionRetired = false;
   const noteRevisionRetired = (error: KlaviyoRevisionRetiredError) => {
@@ -113,6 +127,32 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     }
   }
 
+  /** Tells the limiter what the attempt said about Klaviyo, and logs when its class starts or stops backing off. */
+  function settleAttempt(limitClass: KlaviyoRequest['limitClass'], permit: KlaviyoPermit, outcome: KlaviyoOutcome): void {
+    const before = limiters.outage(limitClass);
+    permit.release(isUnreachableOutcome(outcome) ? 'unreachable' : 'answered');
+    reachability.note(outcome, limitClass, nowMs(clock));
+    const after = limiters.outage(limitClass);
+    if (!before && after) logger?.warn({ limitClass, failures: after.failures }, 'klaviyo unreachable for this class; it backs off as a whole, one probe at a time');
+    if (before && !after) logger?.info({ limitClass, unreachableMs: nowMs(clock) - before.since }, 'klaviyo answers this class again');
+  }
+
+  /** The error a call gives up with: while its class backs off an outage, a `KlaviyoUnreachableError`. */
+  function finalError(request: KlaviyoRequest, error: KlaviyoError, unreachable: boolean): KlaviyoError {
+    const outage = unreachable ? limiters.outage(request.limitClass) : undefined;
+    if (!outage) return error;
+    return new KlaviyoUnreachableError({
+      status: error.status,
+      code: error.code,
+      message: `${error.message} (limit class ${request.limitClass} unreachable since ${new Date(outage.since).toISOString()})`,
+      retryable: true,
+      limitClass: request.limitClass,
+      errors: error.errors,
+      cause: error,
+      unreachableSince: new Date(outage.since),
+    });
+  }
+
   async function request<T>(request: KlaviyoRequest): Promise<KlaviyoResponse<T>> {
     const { limitClass } = request;
     let failures = 0;
@@ -125,7 +165,14 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     for (;;) {
       const permit = await limiters.acquire(limitClass, request.signal);
       const started = nowMs(clock);
-      const outcome = await attempt(url, request, body).finally(() => permit.release());
+      let outcome: KlaviyoOutcome;
+      try {
+        outcome = await attempt(url, request, body);
+      } catch (reason) {
+        permit.release(); // the caller cancelled: that says nothing about Klaviyo
+        throw reason;
+      }
+      settleAttempt(limitClass, permit, outcome);
       const status = outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
       metrics?.klaviyoRequests.inc({ endpoint: limitClass, status });
       logger?.debug({ limitClass, method: request.method, status, ms: nowMs(clock) - started }, 'klaviyo request');
@@ -149,12 +196,18 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
       if (error instanceof KlaviyoRevisionRetiredError) noteRevisionRetired(error);
       if (error instanceof KlaviyoAuthError) onAuthStatus?.(false, error);
       failures += 1;
-      if (!error.retryable || !request.idempotent || failures >= retry.maxAttempts) throw error;
+      const unreachable = isUnreachableOutcome(outcome);
+      if (!error.retryable || !request.idempotent || failures >= retry.maxAttempts) throw finalError(request, error, unreachable);
+      if (unreachable && limiters.outage(limitClass)) {
+        // The class backs off as a whole: this call waits in its line for the next probe, no sleep of its own.
+        logger?.warn({ limitClass, status, code: error.code, failures }, 'klaviyo unreachable, waiting for the class to probe again');
+        continue;
+      }
       const delayMs = fullJitterDelayMs(failures, retry, random);
       logger?.warn({ limitClass, status, code: error.code, failures, delayMs }, 'klaviyo transient failure, retrying');
       await sleep(delayMs, request.signal);
     }
   }
 
-  return { baseUrl: options.baseUrl, revision: options.revision, request };
+  return { baseUrl: options.baseUrl, revision: options.revision, request, reachability: reachability.snapshot };
 }

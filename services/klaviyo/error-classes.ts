@@ -103,6 +103,20 @@ export class KlaviyoNotFoundError extends KlaviyoClientError {}
 export class KlaviyoTransientError extends KlaviyoError {}
 
 /**
+ * A call given up while its limit class was backing off an outage (consecutive 5xx, network errors
+ * or timeouts): the failure of Klaviyo, not of this call. Callers retry it later without counting it
+ * against the work (the sync worker spends no item attempt). Status and code are the last failure's.
+ */
+export class KlaviyoUnreachableError extends KlaviyoTransientError {
+  /** When the class's current run of unreachable attempts began. */
+  readonly unreachableSince: Date;
+  constructor(init: KlaviyoErrorInit & { unreachableSince: Date }) {
+    super(init);
+    this.unreachableSince = init.unreachableSince;
+  }
+}
+
+/**
  * Klaviyo handed back a link (`links.next`) on another origin than the configured base URL. It is
  * refused before anything is sent: the API key goes to the configured origin only. Not retryable.
  */

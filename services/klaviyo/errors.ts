@@ -22,6 +22,14 @@ export type KlaviyoOutcome =
   | { kind: 'network'; cause: unknown }
   | { kind: 'timeout'; timeoutMs: number };
 
+/**
+ * Whether an attempt found Klaviyo unreachable: no answer (network error, timeout) or a 5xx. Any
+ * other answer, a 4xx or a 429 included, shows Klaviyo reachable (an outage backoff ends on it).
+ */
+export function isUnreachableOutcome(outcome: KlaviyoOutcome): boolean {
+  return outcome.kind !== 'response' || outcome.status >= 500;
+}
+
 /** Used when a 429 carries no usable Retry-After (Klaviyo's windows are 1 s at the shortest). */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
 

@@ -11,6 +11,7 @@ import { createReportEndpoints } from './endpoints/reports.js';
 import { createSegmentEndpoints } from './endpoints/segments.js';
 import { createSubscriptionEndpoints } from './endpoints/subscriptions.js';
 import { createWebhookEndpoints } from './endpoints/webhooks.js';
+import type { OutageBackoffOptions } from './class-outage.js';
 import { createKlaviyoLimiters, type DailyUsageLog, type KlaviyoLimiters } from './limiter.js';
 
 export interface KlaviyoServiceOptions extends Omit<KlaviyoClientOptions, 'limiters'> {
@@ -22,6 +23,8 @@ export interface KlaviyoServiceOptions extends Omit<KlaviyoClientOptions, 'limit
   speedUp?: number;
   /** Where the daily-capped classes' usage outlives a restart (then call `limiters.restoreDailyUsage()`); unused when `limiters` is given. */
   dailyUsage?: DailyUsageLog;
+  /** How a limit class backs off an outage (default DEFAULT_OUTAGE_BACKOFF); unused when `limiters` is given. */
+  outageBackoff?: Partial<OutageBackoffOptions>;
 }
 
 /**
@@ -31,7 +34,15 @@ export interface KlaviyoServiceOptions extends Omit<KlaviyoClientOptions, 'limit
 export function createKlaviyoService(options: KlaviyoServiceOptions) {
   const limiters =
     options.limiters ??
-    createKlaviyoLimiters({ rateShare: options.rateShare ?? 1, speedUp: options.speedUp, clock: options.clock, sleep: options.sleep, dailyUsage: options.dailyUsage });
+    createKlaviyoLimiters({
+      rateShare: options.rateShare ?? 1,
+      speedUp: options.speedUp,
+      clock: options.clock,
+      sleep: options.sleep,
+      dailyUsage: options.dailyUsage,
+      outageBackoff: options.outageBackoff,
+      random: options.random,
+    });
   const client = createKlaviyoClient({ ...options, limiters });
   return {
     client,
@@ -60,6 +71,13 @@ export { createKlaviyoLimiters } from './limiter.js';
 export type { DailyUsageLog, KlaviyoLimiters, KlaviyoLimitersOptions } from './limiter.js';
 export { createCachedDailyUsage } from './daily-usage.js';
 export type { ClassLimiterStats, KlaviyoPermit } from './class-limiter.js';
+export { DEFAULT_OUTAGE_BACKOFF, type AttemptVerdict, type ClassOutageState, type OutageBackoffOptions } from './class-outage.js';
+export {
+  klaviyoReachabilityCheck,
+  type KlaviyoReachability,
+  type KlaviyoReachabilityCheckOptions,
+  type KlaviyoUnreachableFailure,
+} from './reachability.js';
 export * from './rate-limits.js';
 export { parseRateLimitLimit, readRateLimitHeaders, type RateLimitLimitHeader, type RateLimitObservation, type RateLimitPolicy } from './rate-limit-headers.js';
 export { KLAVIYO_PAGE_SIZE_MAX, klaviyoPageSize, type KlaviyoPagedOperation, type KlaviyoSizedOperation } from './page-sizes.js';

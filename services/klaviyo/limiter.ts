@@ -1,4 +1,5 @@
 import { ClassLimiter, type ClassLimiterStats, type KlaviyoPermit } from './class-limiter.js';
+import { type ClassOutageState, DEFAULT_OUTAGE_BACKOFF, type OutageBackoffOptions } from './class-outage.js';
 import { readRateLimitHeaders } from './rate-limit-headers.js';
 import { type KlaviyoBudget, KLAVIYO_LIMIT_CLASSES, type KlaviyoLimitClassName, scaleBudget } from './rate-limits.js';
 import { type Clock, abortableSleep, type Sleep, systemClock } from './timing.js';
@@ -16,6 +17,10 @@ export interface KlaviyoLimitersOptions {
   budgetOverrides?: Partial<Record<KlaviyoLimitClassName, KlaviyoBudget>>;
   /** Where daily-capped classes remember their requests across restarts; in memory only without it. */
   dailyUsage?: DailyUsageLog;
+  /** How a class backs off while Klaviyo does not answer it (default DEFAULT_OUTAGE_BACKOFF; Klaviyo ms, divided by speedUp). */
+  outageBackoff?: Partial<OutageBackoffOptions>;
+  /** Jitter source in [0, 1) for the outage backoff (default Math.random). */
+  random?: () => number;
 }
 
 /**
@@ -46,6 +51,11 @@ export interface KlaviyoLimiters {
    * once Remaining is spent, the class waits until the window they describe resets. Only tightens.
    */
   observeHeaders(limitClass: KlaviyoLimitClassName, headers: Headers): void;
+  /**
+   * While the class backs off an outage (after consecutive 5xx, network errors or timeouts: one
+   * probe at a time, at growing jittered intervals), since when and the next probe; else undefined.
+   */
+  outage(limitClass: KlaviyoLimitClassName): ClassOutageState | undefined;
   /** The budget this process applies to the class (after the rate share). */
   budget(limitClass: KlaviyoLimitClassName): KlaviyoBudget;
   /** Per class that has been used: queue length and pause (for GET /v1/sync). */
@@ -63,7 +73,9 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
   if (!(rateShare > 0 && rateShare <= 1)) throw new RangeError('rateShare must be in (0, 1]');
   if (!(speedUp > 0)) throw new RangeError('speedUp must be > 0');
   const limiters = new Map<KlaviyoLimitClassName, ClassLimiter>();
-  const { dailyUsage } = options;
+  const { dailyUsage, random = Math.random } = options;
+  const outage: OutageBackoffOptions = { ...DEFAULT_OUTAGE_BACKOFF, ...options.outageBackoff };
+  if (!(outage.openAfterFailures >= 1)) throw new RangeError('outageBackoff.openAfterFailures must be ≥ 1');
   let restored = false;
 
   const budget = (limitClass: KlaviyoLimitClassName) =>
@@ -74,7 +86,7 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
     if (!limiter) {
       const onDailyRecord =
         dailyUsage && ((countedAt: number[], keepMs: number) => void dailyUsage.save(limitClass, countedAt, keepMs).catch(() => undefined));
-      limiter = new ClassLimiter({ budget: budget(limitClass), speedUp, guardMs, clock, sleep, onDailyRecord });
+      limiter = new ClassLimiter({ budget: budget(limitClass), speedUp, guardMs, clock, sleep, outage, random, onDailyRecord });
       limiters.set(limitClass, limiter);
     }
     return limiter;
@@ -84,6 +96,7 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
     speedUp,
     acquire: (limitClass, signal) => limiterFor(limitClass).acquire(signal),
     pause: (limitClass, retryAfterMs) => limiterFor(limitClass).pause(retryAfterMs),
+    outage: (limitClass) => limiters.get(limitClass)?.outageState(),
     observeHeaders(limitClass, headers) {
       const observed = readRateLimitHeaders(headers);
       if (observed) limiterFor(limitClass).observe(observed.remaining, observed.holdSeconds);

@@ -4,6 +4,7 @@ import {
   type KlaviyoErrorDetail,
   KlaviyoRateLimitedError,
   KlaviyoTransientError,
+  KlaviyoUnreachableError,
   KlaviyoValidationError,
 } from '../klaviyo/errors.js';
 import { fullJitterDelayMs, type BackoffOptions } from '../../src/lib/backoff.js';
@@ -51,7 +52,9 @@ export function toOutboxError(error: unknown, detail?: KlaviyoErrorDetail): Outb
 /**
  * Sends one batch and turns the answer into per-item outcomes (docs/ingest.md): 2xx → delivered;
  * 400 naming items → those dead, the rest re-queued at once (a 400 naming none is bisected to find
- * the culprit); 429 → re-queued without spending an attempt (the limiter pauses the class);
+ * the culprit); 429 → re-queued without spending an attempt (the limiter pauses the class); given up
+ * during its class's outage (`KlaviyoUnreachableError`) → re-queued at once without spending an
+ * attempt (the class backs off as a whole: the lane waits for its next probe);
  * 5xx/network/timeout → exponential backoff with full jitter; 401/403 → untouched, worker pauses;
  * other 4xx → dead. The Klaviyo client already retried the call: nothing here retries it again.
  */
@@ -64,7 +67,7 @@ export async function sendBatch<E>(plan: BatchPlan<E>, ctx: OutcomeContext): Pro
     const reason = toOutboxError(error);
     const now = ctx.now();
     if (error instanceof KlaviyoAuthError) return { outcomes: [], authFailed: true, error: reason };
-    if (error instanceof KlaviyoRateLimitedError) {
+    if (error instanceof KlaviyoRateLimitedError || error instanceof KlaviyoUnreachableError) {
       return { outcomes: items.map((i) => ({ id: i.id, status: 'retry', retryAt: now, countAttempt: false, error: reason })), authFailed: false, error: reason };
     }
     const splittable = error instanceof KlaviyoValidationError || (error instanceof KlaviyoError && error.status === 413);

@@ -1,4 +1,11 @@
-import { KlaviyoAuthError, KlaviyoError, KlaviyoRateLimitedError, KlaviyoTransientError, type KlaviyoErrorDetail } from '../klaviyo/errors.js';
+import {
+  KlaviyoAuthError,
+  KlaviyoError,
+  KlaviyoRateLimitedError,
+  KlaviyoTransientError,
+  KlaviyoUnreachableError,
+  type KlaviyoErrorDetail,
+} from '../klaviyo/errors.js';
 import type { KlaviyoConsentChannels, KlaviyoConsentProfile } from '../klaviyo/bodies/subscription.js';
 import { MAX_PROFILES_PER_UNSUBSCRIBE_JOB } from '../klaviyo/bodies/subscription.js';
 import { fullJitterDelayMs } from '../../src/lib/backoff.js';
@@ -102,7 +109,8 @@ async function resolveOptOuts(api: SyncKlaviyoApi, items: OutboxItem[], ctx: Out
         result.authFailed = true;
         continue;
       }
-      const throttled = error instanceof KlaviyoRateLimitedError;
+      // Throttled, or given up during the class's outage: Klaviyo's state, not this item's; no attempt spent.
+      const throttled = error instanceof KlaviyoRateLimitedError || error instanceof KlaviyoUnreachableError;
       // Anything but a definite answer (throttled, 5xx, network, or a bug of ours) is tried again later.
       const transient = throttled || error instanceof KlaviyoTransientError || !(error instanceof KlaviyoError);
       const retryAt = new Date(ctx.now().getTime() + (throttled ? 0 : fullJitterDelayMs(item.attempts + 1, ctx.backoff, ctx.random)));

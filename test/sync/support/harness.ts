@@ -93,7 +93,7 @@ export async function startSyncHarness(
   // The service exactly as server.ts builds it; only the timings are the tests' (same logic, shorter waits).
   const service = buildService(config, {
     logger: createLogger({ level: 'info', destination: logs.stream }),
-    klaviyo: { speedUp: sandbox.speedUp, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } },
+    klaviyo: { speedUp: sandbox.speedUp, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }, outageBackoff: { baseDelayMs: 20, maxDelayMs: 200 } },
     syncTuning: { ...FAST_TUNING, ...options.tuning },
   });
   const { app, store, metrics, syncWorker: worker } = service;
