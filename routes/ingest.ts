@@ -9,7 +9,7 @@ export interface IngestRouterDeps {
   ingest: IngestService;
   /** The ingest-token guard (requireToken(verify, 'ingest')). */
   requireIngestToken: RequestHandler;
-  /** The JSON body parsers (415 for another type, then express.json). */
+  /** The JSON body parsers (415 for another type, a declared 413, then express.json). */
   parseJson: RequestHandler[];
   openapi: OpenApiRegistry;
   /** The clock an item's time limits are judged by. */

@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
 import { parseOrThrow } from '../src/lib/zod-errors.js';
@@ -8,6 +8,8 @@ export interface JobsRouterDeps {
   runner: JobRunner;
   openapi: OpenApiRegistry;
   requireAdmin: RequestHandler;
+  /** The JSON body parsers (415 for another type, a declared 413, then express.json), run after the token check. */
+  parseJson: RequestHandler[];
 }
 
 const MAX_WAIT_S = 60;
@@ -62,7 +64,8 @@ export function createJobsRouter(deps: JobsRouterDeps): Router {
       422: { description: 'dryRun:false while Mavera is not configured' },
     },
   });
-  router.post('/jobs/:name/runs', async (req, res) => {
+  // Typed by hand: the spread parsers hide the path's params from Express's inference.
+  router.post('/jobs/:name/runs', ...deps.parseJson, async (req: Request<{ name: string }>, res) => {
     const run = await runner.start(req.params.name, req.body);
     const self = runLink(run);
     res.status(202).location(self).json({ id: run.id, job: run.job, status: run.status, links: { self } });

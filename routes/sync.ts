@@ -8,6 +8,8 @@ import { deadLetterQuerySchema, replayBodySchema, type SyncAdmin } from '../serv
 export interface SyncRouterDeps {
   admin: SyncAdmin;
   requireAdmin: RequestHandler;
+  /** The JSON body parsers (415 for another type, a declared 413, then express.json), run after the token check. */
+  parseJson: RequestHandler[];
   openapi: OpenApiRegistry;
 }
 
@@ -78,7 +80,7 @@ export function createSyncRouter(deps: SyncRouterDeps): Router {
     const query = parseOrThrow(deadLetterQuerySchema, req.query, 'The query');
     res.json(await deps.admin.deadLetters(query));
   });
-  router.post('/sync/dead-letters/replay', deps.requireAdmin, async (req, res) => {
+  router.post('/sync/dead-letters/replay', deps.requireAdmin, ...deps.parseJson, async (req, res) => {
     const selector = parseOrThrow(replayBodySchema, req.body ?? {}, 'The request body');
     res.status(202).json(await deps.admin.replay(selector));
   });

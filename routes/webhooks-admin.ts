@@ -12,6 +12,8 @@ export interface WebhookAdminRouterDeps {
   forwards: ForwardStore;
   openapi: OpenApiRegistry;
   requireAdmin: RequestHandler;
+  /** The JSON body parsers (415 for another type, a declared 413, then express.json), run after the token check. */
+  parseJson: RequestHandler[];
   clock?: () => Date;
   /** Wakes the forward worker after a replay. */
   onForwardsRequeued?: () => void;
@@ -55,7 +57,7 @@ export function createWebhookAdminRouter(deps: WebhookAdminRouterDeps): Router {
     const query = parseOrThrow(deadLettersQuery, req.query, 'The query');
     res.json(await listForwardDeadLetters(deps.forwards, query));
   });
-  router.post('/webhooks/forwards/replay', deps.requireAdmin, async (req, res) => {
+  router.post('/webhooks/forwards/replay', deps.requireAdmin, ...deps.parseJson, async (req, res) => {
     const body = parseOrThrow(replayBody, req.body ?? {}, 'The body');
     res.status(202).json(await replayForwardDeadLetters(deps.forwards, { ids: body.ids, now: clock(), onRequeued: deps.onForwardsRequeued }));
   });

@@ -1,11 +1,12 @@
-import express, { Router, type ErrorRequestHandler } from 'express';
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../src/lib/errors.js';
 import type { Metrics } from '../src/lib/metrics.js';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
+import { refuseDeclaredOversize } from '../src/lib/problem.js';
 import type { InboxStore } from '../src/store/webhook-inbox.js';
 import { failureResult, successResult } from '../services/webhooks/delivery-result.js';
-import { createKlaviyoWebhookReceiver } from '../services/webhooks/receive-delivery.js';
+import { assertDeliveryReceivable, createKlaviyoWebhookReceiver } from '../services/webhooks/receive-delivery.js';
 import { WebhookVerificationError } from '../services/webhooks/verify-signature.js';
 import { systemClock } from '../src/lib/clock.js';
 
@@ -40,9 +41,10 @@ export const KLAVIYO_WEBHOOK_PATH = '/webhooks/klaviyo';
  */
 export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouteDeps): Router {
   const router = Router();
+  const secrets = deps.options?.secrets ?? [];
   const receive = createKlaviyoWebhookReceiver({
     inbox: deps.inbox,
-    secrets: deps.options?.secrets ?? [],
+    secrets,
     toleranceS: deps.options?.toleranceS ?? 300,
     clock: deps.options?.clock ?? systemClock,
     onEventsStored: deps.options?.onEventsStored,
@@ -63,10 +65,17 @@ export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouteDeps): Route
     },
   });
 
+  // No secret (503) or a missing Klaviyo header (401) is known from the head alone: refused before
+  // a byte of the body is read, like a declared length over the limit (413).
+  const refuseUnreceivable: RequestHandler = (req, _res, next) => {
+    assertDeliveryReceivable(secrets, req.headers);
+    next();
+  };
+  const limit = deps.options?.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES;
   // Any content type: Klaviyo sends application/json, but the bytes must reach the verifier untouched.
   // No inflating either: the signature covers the bytes as sent, so a compressed body is a 415.
-  const readRaw = express.raw({ type: () => true, inflate: false, limit: deps.options?.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES });
-  router.post(KLAVIYO_WEBHOOK_PATH, readRaw, async (req, res) => {
+  const readRaw = express.raw({ type: () => true, inflate: false, limit });
+  router.post(KLAVIYO_WEBHOOK_PATH, refuseUnreceivable, refuseDeclaredOversize(limit), readRaw, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receive({ rawBody: body, headers: req.headers });
     deps.metrics.webhookDeliveries.inc({ result: successResult(result.received, result.duplicates) });

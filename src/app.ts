@@ -9,12 +9,13 @@ import { createWebhookAdminRouter } from '../routes/webhooks-admin.js';
 import type { JobRunner } from '../services/jobs/runner.js';
 import { createIngestService } from '../services/sync/ingest-service.js';
 import { createSyncAdmin, type SyncAdminDeps } from '../services/sync/sync-admin.js';
-import { createTokenVerifier, requireToken, type TokenSets } from './lib/auth.js';
+import { createTokenVerifier, requireAnyToken, requireToken, type TokenSets } from './lib/auth.js';
 import type { Logger } from './lib/logger.js';
 import type { Metrics } from './lib/metrics.js';
 import { OpenApiRegistry } from './lib/openapi.js';
-import { notFoundHandler, problemHandler, requireJsonBody } from './lib/problem.js';
+import { notFoundHandler, problemHandler, refuseDeclaredOversize, requireJsonBody } from './lib/problem.js';
 import type { ReadinessCheck } from './lib/readiness.js';
+import type { HttpDrain } from './lib/shutdown.js';
 import { requestLogging } from './lib/request-logging.js';
 import { requestMetrics } from './lib/request-metrics.js';
 import type { Store } from './store/store.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   version?: string;
   /** Klaviyo webhook receiver (absent → no secret → 503) and the forward worker's wake-up. */
   webhooks?: KlaviyoWebhookOptions & { onForwardsRequeued?: () => void };
+  /** The shutdown state: once draining, every answer closes its connection (absent → never draining). */
+  drain?: HttpDrain;
   /** Hooks of the sync worker for ingest and sync admin (absent → routes work, nothing is woken). */
   sync?: Omit<SyncAdminDeps, 'outbox' | 'onRequeued'> & { onEnqueued?: () => void; consentListId?: string };
 }
@@ -48,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   // Every answer is live state or the result of a POST: an ETag would only cost a hash per body.
   app.set('etag', false);
+  if (deps.drain) app.use(deps.drain.closeConnections);
   app.use(helmet());
   app.use(requestLogging(deps.logger));
   app.use(requestMetrics(deps.metrics));
@@ -66,25 +70,30 @@ export function createApp(deps: AppDeps): Express {
   // Outside /v1, so no JSON parser runs before it: the Klaviyo signature covers the raw bytes.
   app.use(createKlaviyoWebhookRouter({ inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks }));
 
-  const parseJson = [requireJsonBody, express.json({ limit: deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES })];
+  // No work before auth: every /v1 route checks its token first and only then parses a body, so a
+  // caller without a valid token never gets one read (the body-parser would read up to 5 MB).
+  // Each router places these after its guard, on the routes that take a body.
+  const jsonLimit = deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES;
+  const parseJson = [requireJsonBody, refuseDeclaredOversize(jsonLimit), express.json({ limit: jsonLimit })];
   const v1 = Router();
-  // Ingest checks its token before it parses a body, so it comes before the shared JSON parser.
   const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: deps.sync?.clock, onEnqueued: deps.sync?.onEnqueued, consentListId: deps.sync?.consentListId });
   v1.use(createIngestRouter({ ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), parseJson, openapi, clock: deps.sync?.clock }));
-  v1.use(...parseJson);
   v1.use(
     createWebhookAdminRouter({
       inbox: deps.store.inbox,
       forwards: deps.store.forwards,
       openapi,
       requireAdmin,
+      parseJson,
       clock: deps.webhooks?.clock,
       onForwardsRequeued: deps.webhooks?.onForwardsRequeued,
     }),
   );
   const syncAdmin = createSyncAdmin({ ...deps.sync, outbox: deps.store.outbox, onRequeued: deps.sync?.onEnqueued });
-  v1.use(createSyncRouter({ admin: syncAdmin, requireAdmin, openapi }));
-  if (deps.jobs) v1.use(createJobsRouter({ runner: deps.jobs, openapi, requireAdmin }));
+  v1.use(createSyncRouter({ admin: syncAdmin, requireAdmin, parseJson, openapi }));
+  if (deps.jobs) v1.use(createJobsRouter({ runner: deps.jobs, openapi, requireAdmin, parseJson }));
+  // What no router claimed: a valid token of either kind, else 401; then the 404 below. No body is read.
+  v1.use(requireAnyToken(verifyToken));
   app.use('/v1', v1);
 
   app.use(notFoundHandler);

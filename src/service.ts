@@ -15,7 +15,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
-import { closeServerGracefully, type ShutdownOutcome } from './lib/shutdown.js';
+import { closeServerGracefully, createHttpDrain, trackUnusedConnections, type ShutdownOutcome } from './lib/shutdown.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/store.js';
 
@@ -38,6 +38,8 @@ export interface ServiceOverrides {
   syncTuning?: Partial<SyncTuning>;
   /** Body limits in bytes (defaults: JSON 5 MB, a webhook delivery 10 MB). */
   limits?: { jsonBodyBytes?: number; webhookBodyBytes?: number };
+  /** The listening server's time bounds, shortened by tests (defaults: HTTP_SERVER_TIMEOUTS). */
+  http?: Partial<HttpServerTimeouts>;
   webhooks?: {
     handlers?: WebhookEventHandler[];
     fetch?: typeof fetch;
@@ -45,6 +47,23 @@ export interface ServiceOverrides {
     dispatcherPollIntervalMs?: number;
   };
 }
+
+export interface HttpServerTimeouts {
+  /** The whole request, head and body, must arrive within this (Node's requestTimeout); else 408. */
+  requestTimeoutMs: number;
+  /** The request head must arrive within this (headersTimeout); else 408. */
+  headersTimeoutMs: number;
+  /** How often Node checks the two bounds above, so each is enforced within this much of its time. */
+  connectionsCheckingIntervalMs: number;
+}
+
+/**
+ * Fixed in production (docs/operations.md): a client that dribbles its request cannot hold a
+ * connection longer than this. Node checks them every 30 s by default, which would let a 30 s
+ * bound run to 60 s; a 1 s check keeps it honest for a negligible cost (one pass over the open
+ * connections).
+ */
+export const HTTP_SERVER_TIMEOUTS: HttpServerTimeouts = { requestTimeoutMs: 30_000, headersTimeoutMs: 15_000, connectionsCheckingIntervalMs: 1000 };
 
 export interface Service {
   readonly app: Express;
@@ -60,7 +79,10 @@ export interface Service {
   start(): Promise<void>;
   /** Listens on `port`/`host` (default: the config's); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
-  /** Drains HTTP (when listening) while the workers wind down, then closes the store. Idempotent. */
+  /**
+   * Fails /readyz and closes every connection after its current answer at once, drains HTTP (when
+   * listening) while the workers wind down, then closes the store. Idempotent.
+   */
   stop(timeoutMs?: number): Promise<ShutdownOutcome | undefined>;
 }
 
@@ -115,15 +137,17 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     clock,
   });
 
+  const drain = createHttpDrain();
   const app = createApp({
     logger,
+    drain,
     store,
     metrics,
     tokens: { ingest: config.auth.ingestTokens, admin: config.auth.adminTokens },
     version: overrides.version,
     jsonBodyLimitBytes: overrides.limits?.jsonBodyBytes,
     jobs,
-    readiness: [klaviyoAuth.readiness, syncWorker.readiness],
+    readiness: [klaviyoAuth.readiness, syncWorker.readiness, drain.readiness],
     sync: { clock, onEnqueued: syncWorker.notify, workerState: syncWorker.state, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId },
     webhooks: {
       secrets: config.klaviyo.webhookSecrets,
@@ -136,6 +160,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
   });
 
   let server: Server | undefined;
+  let unusedConnections: ReturnType<typeof trackUnusedConnections> | undefined;
   let stopping: Promise<ShutdownOutcome | undefined> | undefined;
 
   return {
@@ -158,7 +183,19 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
       await syncWorker.start();
     },
     listen(port = config.port, host = config.host) {
-      const listening = createServer(app);
+      const timeouts = { ...HTTP_SERVER_TIMEOUTS, ...overrides.http };
+      const listening = createServer(
+        {
+          requestTimeout: timeouts.requestTimeoutMs,
+          // Node refuses a head bound longer than the whole request's; a test may shorten only the latter.
+          headersTimeout: Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs),
+          connectionsCheckingInterval: timeouts.connectionsCheckingIntervalMs,
+        },
+        app,
+      );
+      // Beyond it, Node closes a new connection at once ('drop'): memory and file descriptors stay bounded.
+      listening.maxConnections = config.http.maxConnections;
+      unusedConnections = trackUnusedConnections(listening);
       server = listening;
       return new Promise((resolve, reject) => {
         listening.once('error', reject);
@@ -170,9 +207,11 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     },
     stop(timeoutMs = config.shutdownTimeoutMs) {
       stopping ??= (async () => {
+        // Before anything else: /readyz fails and keep-alive clients are told to leave.
+        drain.begin();
         // HTTP drains while the background work winds down; the store closes only after both.
         const [outcome] = await Promise.all([
-          server ? closeServerGracefully(server, timeoutMs) : Promise.resolve(undefined),
+          server ? closeServerGracefully(server, timeoutMs, unusedConnections) : Promise.resolve(undefined),
           jobs.stop(timeoutMs),
           syncWorker.stop(),
           webhookWorkers.stop(),

@@ -1,7 +1,7 @@
 import { ServiceUnavailableError } from '../../src/lib/errors.js';
 import type { InboxStore } from '../../src/store/webhook-inbox.js';
 import { parseKlaviyoDelivery } from './klaviyo-delivery.js';
-import { verifyKlaviyoSignature, type HeaderBag } from './verify-signature.js';
+import { readKlaviyoHeaders, verifyKlaviyoSignature, type HeaderBag } from './verify-signature.js';
 
 export interface KlaviyoWebhookReceiverDeps {
   inbox: InboxStore;
@@ -24,16 +24,26 @@ export interface ReceivedDelivery {
 export type ReceiveKlaviyoDelivery = (request: { rawBody: Buffer; headers: HeaderBag }) => Promise<ReceivedDelivery>;
 
 /**
+ * What can be refused from the headers alone, before a body is read: no secret configured (503),
+ * or one of the three Klaviyo headers missing (401). The route runs it ahead of its body parser so
+ * such a request costs no read; the receiver runs it again, so it holds on its own.
+ */
+export function assertDeliveryReceivable(secrets: readonly string[], headers: HeaderBag): void {
+  if (secrets.length === 0) {
+    throw new ServiceUnavailableError('Klaviyo webhooks are not configured on this service (KLAVIYO_WEBHOOK_SECRETS is unset).', {
+      code: 'webhooks_not_configured',
+    });
+  }
+  readKlaviyoHeaders(headers);
+}
+
+/**
  * Verify → parse → store, in that order (docs/webhooks.md). Resolves only after the inbox transaction
  * committed, so a 200 always means durably stored. Dispatch happens later, off this path.
  */
 export function createKlaviyoWebhookReceiver(deps: KlaviyoWebhookReceiverDeps): ReceiveKlaviyoDelivery {
   return async ({ rawBody, headers }) => {
-    if (deps.secrets.length === 0) {
-      throw new ServiceUnavailableError('Klaviyo webhooks are not configured on this service (KLAVIYO_WEBHOOK_SECRETS is unset).', {
-        code: 'webhooks_not_configured',
-      });
-    }
+    assertDeliveryReceivable(deps.secrets, headers);
     const now = deps.clock();
     const verified = verifyKlaviyoSignature({ rawBody, headers, secrets: deps.secrets, toleranceS: deps.toleranceS, now });
     const delivery = parseKlaviyoDelivery(verified);

@@ -108,12 +108,7 @@ const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
  * holds.
  */
 export function verifyKlaviyoSignature(input: VerifyKlaviyoSignatureInput): VerifiedKlaviyoRequest {
-  const signature = header(input.headers, 'klaviyo-signature');
-  const timestamp = header(input.headers, 'klaviyo-timestamp');
-  const webhookId = header(input.headers, 'klaviyo-webhook-id');
-  if (signature === undefined) throw new WebhookVerificationError('missing_signature');
-  if (timestamp === undefined) throw new WebhookVerificationError('missing_timestamp');
-  if (webhookId === undefined) throw new WebhookVerificationError('missing_webhook_id');
+  const { signature, timestamp, webhookId } = readKlaviyoHeaders(input.headers);
   if (!HEX_SHA256.test(signature)) throw new WebhookVerificationError('malformed_signature');
 
   const presented = Buffer.from(signature, 'hex');
@@ -139,6 +134,20 @@ export function verifyKlaviyoSignature(input: VerifyKlaviyoSignatureInput): Veri
     });
   }
   return { webhookId, sentAt, sentAtSource, parsed };
+}
+
+/**
+ * The three Klaviyo headers, each present and non-empty, or the refusal naming the first missing.
+ * Needs no body, so the route checks it before reading one (routes/webhooks.ts).
+ */
+export function readKlaviyoHeaders(headers: HeaderBag): { signature: string; timestamp: string; webhookId: string } {
+  const signature = header(headers, 'klaviyo-signature');
+  const timestamp = header(headers, 'klaviyo-timestamp');
+  const webhookId = header(headers, 'klaviyo-webhook-id');
+  if (signature === undefined) throw new WebhookVerificationError('missing_signature');
+  if (timestamp === undefined) throw new WebhookVerificationError('missing_timestamp');
+  if (webhookId === undefined) throw new WebhookVerificationError('missing_webhook_id');
+  return { signature, timestamp, webhookId };
 }
 
 /** meta.timestamp when it is a date, else the header; neither → `timestamp_unparsable`. */

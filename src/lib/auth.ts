@@ -32,18 +32,34 @@ export function createTokenVerifier(tokens: TokenSets): (presented: string) => T
   };
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+// RFC 9110 §11.1: the auth scheme is case-insensitive ("bearer", "BEARER"); the token is not.
+const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i;
+
+/** The kind of the presented token, or the 401 that answers a missing, malformed or unknown one. */
+function authenticate(verify: (presented: string) => TokenKind | undefined, header: string | undefined): TokenKind | UnauthorizedError {
+  if (!header) return new UnauthorizedError('Missing Authorization header; expected "Bearer <token>".');
+  const match = BEARER.exec(header);
+  if (!match?.[1]) return new UnauthorizedError('Malformed Authorization header; expected "Bearer <token>".');
+  return verify(match[1]) ?? new UnauthorizedError('Unknown bearer token.');
+}
 
 /** Express middleware admitting only a valid token of `kind`: 401 without one, 403 for the other kind. */
 export function requireToken(verify: (presented: string) => TokenKind | undefined, kind: TokenKind): RequestHandler {
   return (req, _res, next) => {
-    const header = req.headers.authorization;
-    if (!header) return next(new UnauthorizedError('Missing Authorization header; expected "Bearer <token>".'));
-    const match = BEARER.exec(header);
-    if (!match?.[1]) return next(new UnauthorizedError('Malformed Authorization header; expected "Bearer <token>".'));
-    const presented = verify(match[1]);
-    if (presented === undefined) return next(new UnauthorizedError('Unknown bearer token.'));
+    const presented = authenticate(verify, req.headers.authorization);
+    if (presented instanceof UnauthorizedError) return next(presented);
     if (presented !== kind) return next(new ForbiddenError(`This route needs an ${kind} token.`));
     next();
+  };
+}
+
+/**
+ * Admits a valid token of either kind (401 otherwise). It guards what no route claims, so a path
+ * that does not exist tells a caller without a token nothing, and its body is never read.
+ */
+export function requireAnyToken(verify: (presented: string) => TokenKind | undefined): RequestHandler {
+  return (req, _res, next) => {
+    const presented = authenticate(verify, req.headers.authorization);
+    next(presented instanceof UnauthorizedError ? presented : undefined);
   };
 }

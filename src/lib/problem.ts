@@ -22,6 +22,10 @@ export function problemBody(error: AppError, requestId: string | undefined): Rec
 
 export function sendProblem(res: Response, error: AppError): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  // Refused before its body was read (a 401 ahead of the parser, a declared 413, a 415, a 404): the
+  // rest of the body is of no use, and keeping the connection alive would mean reading all of it
+  // first. Closing makes Node stop reading and close the socket once this answer is out.
+  if (bodyUnread(res.req)) res.setHeader('Connection', 'close');
   res
     .status(error.status)
     .type(PROBLEM_CONTENT_TYPE)
@@ -33,10 +37,25 @@ interface BodyParserError {
   status?: number;
   expose?: boolean;
   limit?: number;
+  /** Set by zlib when an inflating parser meets bytes that do not decode. */
+  code?: unknown;
+  errno?: unknown;
+}
+
+/**
+ * zlib's own errors, passed through by body-parser untyped: Z_DATA_ERROR (not gzip/deflate),
+ * Z_BUF_ERROR (truncated), and brotli's ERR__ERROR_FORMAT_* codes.
+ */
+function isDecompressionError(error: BodyParserError): boolean {
+  return typeof error.errno === 'number' && typeof error.code === 'string' && (error.code.startsWith('Z_') || error.code.startsWith('ERR__ERROR_'));
 }
 
 /** Maps body-parser failures (Express's json/raw parsers) onto our hierarchy. */
-function fromBodyParser(error: BodyParserError): AppError | undefined {
+function fromBodyParser(error: BodyParserError, req: Request): AppError | undefined {
+  if (isDecompressionError(error)) {
+    const encoding = String(req.headers['content-encoding'] ?? 'compressed');
+    return new BadRequestError(`The request body is not valid ${encoding} data (Content-Encoding: ${encoding}).`, { code: 'malformed_content_encoding' });
+  }
   switch (error.type) {
     case 'entity.parse.failed':
       return new ValidationError('The request body is not valid JSON.', [], { code: 'malformed_json' });
@@ -62,7 +81,7 @@ function fromBodyParser(error: BodyParserError): AppError | undefined {
 export function problemHandler(): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, next) => {
     if (res.headersSent) return next(error);
-    const known = isAppError(error) ? error : fromBodyParser(error as BodyParserError);
+    const known = isAppError(error) ? error : fromBodyParser((error ?? {}) as BodyParserError, req);
     if (known) {
       // 4xx causes (e.g. a body-parser error) can carry the request body: log the code, never the cause.
       res.locals.problemCode = known.code;
@@ -82,11 +101,35 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
 };
 
+/** Whether the request declares a body (a Content-Length above 0, or a chunked one). */
+function declaresBody(req: Request): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** A declared body that nothing has read to its end: the answer goes out before it was received. */
+function bodyUnread(req: Request | undefined): boolean {
+  return req !== undefined && declaresBody(req) && !req.readableEnded;
+}
+
 /** For routes that take a JSON body: any other declared type is a 415, not a confusing 400. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is('application/json')) {
+  if (declaresBody(req) && !req.is('application/json')) {
     return next(new UnsupportedMediaTypeError('The request body must be application/json.'));
   }
   next();
 };
+
+/**
+ * A 413 from the declared Content-Length alone, before a byte is read. The parser would find the
+ * same, but only after reading the whole body off the wire to keep the connection alive. A
+ * compressed body is left to the parser, whose limit counts the decompressed bytes.
+ */
+export function refuseDeclaredOversize(limitBytes: number): RequestHandler {
+  return (req, _res, next) => {
+    const identity = (req.headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
+    if (identity && Number(req.headers['content-length'] ?? 0) > limitBytes) {
+      return next(new PayloadTooLargeError(`The request body exceeds the limit of ${limitBytes} bytes.`));
+    }
+    next();
+  };
+}

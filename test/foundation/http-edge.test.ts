@@ -138,7 +138,8 @@ describe('problem+json rendering', () => {
 describe('createApp edges', () => {
   it('when a route does not exist, then 404 problem+json with the request id', async () => {
     const { app } = buildFoundationApp();
-    const res = await request(app).get('/v1/nothing-here').set('x-request-id', 'trace-42');
+    // Under /v1 a path is looked up only for a valid token: without one, 401 (hardening-edge.test.ts).
+    const res = await request(app).get('/v1/nothing-here').set('x-request-id', 'trace-42').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 404, requestId: 'trace-42' });
@@ -155,10 +156,12 @@ describe('createApp edges', () => {
     expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('when JSON is posted to /v1 with the wrong type or too large, then 415 and 413', async () => {
+  it('when JSON is posted to a /v1 route with the wrong type or too large, then 415 and 413, after the token check', async () => {
     const { app } = buildFoundationApp({ overrides: { limits: { jsonBodyBytes: 100 } } });
-    expect((await request(app).post('/v1/anything').type('text/csv').send('a,b')).status).toBe(415);
-    expect((await request(app).post('/v1/anything').send({ a: 'x'.repeat(200) })).status).toBe(413);
+    const route = '/v1/sync/dead-letters/replay';
+    expect((await request(app).post(route).set(bearer(ADMIN_TOKEN)).type('text/csv').send('a,b')).status).toBe(415);
+    expect((await request(app).post(route).set(bearer(ADMIN_TOKEN)).send({ a: 'x'.repeat(200) })).status).toBe(413);
+    expect((await request(app).post(route).type('text/csv').send('a,b')).status).toBe(401);
   });
 
   it('when serving, then helmet headers are set and x-powered-by is off', async () => {
@@ -196,7 +199,7 @@ describe('createApp edges', () => {
   it('when /metrics is scraped, then process metrics and the latency histogram by route and status appear', async () => {
     const { app } = buildFoundationApp();
     await request(app).get('/healthz');
-    await request(app).get('/v1/missing');
+    await request(app).get('/v1/missing').set(bearer(ADMIN_TOKEN));
     const res = await request(app).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.text).toContain('process_cpu_user_seconds_total');

@@ -41,14 +41,15 @@ describe('the service process', () => {
     const service = await startServiceProcess(minimalEnv());
     // A request whose body is still uploading is in flight; finish it only after the signal, once the
     // service has stopped listening. "100 Continue" says the service has read the request's head.
+    const body = JSON.stringify({ event_name: 'Slow Upload', email: 'slow@example.com', insert_id: 'slow-upload-1' });
     const response = new Promise<number>((resolve, reject) => {
       const req = httpRequest(
         {
           host: '127.0.0.1',
           port: service.port,
           method: 'POST',
-          path: '/v1/slow-upload',
-          headers: { 'content-type': 'application/json', 'content-length': '14', expect: '100-continue' },
+          path: '/v1/events',
+          headers: { authorization: 'Bearer ingest-token-aaaaaaaaaaaa', 'content-type': 'application/json', 'content-length': String(body.length), expect: '100-continue' },
         },
         (res) => {
           res.resume();
@@ -57,17 +58,17 @@ describe('the service process', () => {
       );
       req.on('error', reject);
       req.once('continue', () => {
-        req.write('{"slow":');
+        req.write(body.slice(0, 10));
         service.child.kill('SIGTERM');
         vi.waitFor(async () => {
           expect(service.output()).toContain('shutting down');
           await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
-        }, { timeout: 10_000, interval: 20 }).then(() => req.end(' true}'), reject);
+        }, { timeout: 10_000, interval: 20 }).then(() => req.end(body.slice(10)), reject);
       });
       req.flushHeaders();
     });
-    // The route does not exist: a 404 proves the request was read and answered, not cut.
-    await expect(response).resolves.toBe(404);
+    // A 202 proves the request was read whole, stored and answered, not cut.
+    await expect(response).resolves.toBe(202);
     await expect(service.exited).resolves.toBe(0);
     expect(service.output()).toContain('"outcome":"drained"');
   });

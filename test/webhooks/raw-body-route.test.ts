@@ -5,8 +5,9 @@ import { NOW, SECRET_CURRENT, buildWebhookApp } from './webhook-app.js';
 
 /**
  * The webhook route's body reading (express.raw, no inflating) on a real socket: chunked bodies,
- * the limit without a Content-Length, empty and compressed bodies. The verifier answers 401 to
- * these unsigned bodies, which shows the bytes reached it.
+ * the limit without a Content-Length, empty and compressed bodies. The Klaviyo headers are present
+ * (else the route answers 401 before reading), and the verifier answers 401 to these unsigned
+ * bodies, which shows the bytes reached it.
  */
 async function startApp(limitBytes: number) {
   const built = buildWebhookApp({ bodyLimitBytes: limitBytes });
@@ -29,6 +30,9 @@ function postChunked(port: number, chunks: Buffer[], headers: Record<string, str
   });
 }
 
+/** The three headers, present (unsigned): without them the route answers 401 before reading a body. */
+const KLAVIYO_HEADERS = { 'klaviyo-signature': 'a'.repeat(64), 'klaviyo-timestamp': 'Tue, 14 Apr 2026 03:50:12 GMT', 'klaviyo-webhook-id': '01KP49WEBHOOK' };
+
 describe('POST /webhooks/klaviyo reads the raw body', () => {
   let app: Awaited<ReturnType<typeof startApp>> | undefined;
   afterEach(async () => {
@@ -50,21 +54,22 @@ describe('POST /webhooks/klaviyo reads the raw body', () => {
 
   it('when a chunked body without Content-Length passes the limit, then 413 problem+json', async () => {
     app = await startApp(1024);
-    const res = await postChunked(app.port(), [Buffer.alloc(600, 1), Buffer.alloc(600, 2)]);
+    const res = await postChunked(app.port(), [Buffer.alloc(600, 1), Buffer.alloc(600, 2)], KLAVIYO_HEADERS);
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ status: 413, type: 'urn:klaviyo-bridge:problem:payload_too_large' });
   });
 
   it('when the body is empty, then it reaches the verifier as no bytes', async () => {
     app = await startApp(1024);
-    const res = await postChunked(app.port(), []);
+    const res = await postChunked(app.port(), [], KLAVIYO_HEADERS);
     expect(res.status).toBe(401);
-    expect(JSON.parse(res.body)).toMatchObject({ reason: 'missing_signature' });
+    // The headers passed the route's check, so the verifier judged the signature over no bytes.
+    expect(JSON.parse(res.body)).toMatchObject({ reason: 'signature_mismatch' });
   });
 
   it('when the body is compressed, then 415 and the route never runs', async () => {
     app = await startApp(1024);
-    const res = await postChunked(app.port(), [Buffer.from('x')], { 'content-encoding': 'gzip' });
+    const res = await postChunked(app.port(), [Buffer.from('x')], { ...KLAVIYO_HEADERS, 'content-encoding': 'gzip' });
     expect(res.status).toBe(415);
     expect(JSON.parse(res.body)).toMatchObject({ status: 415 });
   });
