@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { parseOrThrow } from '../../src/lib/zod-errors.js';
+import { ValidationError, type FieldError } from '../../src/lib/errors.js';
+import { fieldErrorsFromZod } from '../../src/lib/zod-errors.js';
 import { createEventSchema, MAX_EVENTS_PER_REQUEST, type EventInput } from './event-schema.js';
+import { checkComputedMoney } from './order-mapping.js';
 import { createOrderSchema, MAX_ORDERS_PER_REQUEST, type OrderInput } from './order-schema.js';
 import { createProfileSchema, MAX_PROFILES_PER_REQUEST, type ProfileInput } from './profile-schema.js';
 
@@ -35,9 +37,54 @@ function ingestRequest<K extends IngestKind, S extends z.ZodType>(key: K, item: 
       // A body naming the kind is a batch; anything else is one item. Parsing each shape on its own
       // gives the caller the errors of the shape it meant, not the union's.
       const isBatch = typeof body === 'object' && body !== null && !Array.isArray(body) && key in body;
-      const items = isBatch ? parseOrThrow(batch, body, 'The request body')[key] : [parseOrThrow(item, body, 'The request body')];
-      return items as IngestItems[K];
+      const result = isBatch ? batch.safeParse(body) : item.safeParse(body);
+      const errors = result.success ? [] : fieldErrorsFromZod(result.error);
+      // A typed number field reports its own Infinity; the walk adds those in free-form properties.
+      const reported = new Set(errors.map((e) => e.path));
+      errors.push(...nonFiniteNumbers(body).filter((e) => !reported.has(e.path)));
+      if (!result.success || errors.length > 0) throw new ValidationError(`The request body is invalid: ${errors.length} problem(s)`, errors);
+      return (isBatch ? (result.data as Record<K, unknown[]>)[key] : [result.data]) as IngestItems[K];
     },
+  };
+}
+
+/** Deeper than any valid body (custom properties nest at most 10 levels): the schema refuses those anyway. */
+const MAX_WALK_DEPTH = 64;
+
+interface Container {
+  value: object;
+  depth: number;
+  key: string | undefined;
+  parent: Container | undefined;
+}
+
+/**
+ * Every number of the body that is not finite. JSON has no Infinity, but a literal past the range
+ * of a double (1e400) parses to one, and it would reach Klaviyo as null. Iterative, and it stops
+ * descending at MAX_WALK_DEPTH, so no body can overflow the stack here; a path is built only for
+ * a number it reports.
+ */
+function nonFiniteNumbers(body: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  if (typeof body === 'number' && !Number.isFinite(body)) errors.push(nonFinite(undefined, undefined));
+  if (typeof body !== 'object' || body === null) return errors;
+  const pending: Container[] = [{ value: body, depth: 1, key: undefined, parent: undefined }];
+  for (let container = pending.pop(); container !== undefined; container = pending.pop()) {
+    const entries = Array.isArray(container.value) ? container.value.map((v: unknown, i) => [String(i), v] as const) : Object.entries(container.value);
+    for (const [key, value] of entries) {
+      if (typeof value === 'number' && !Number.isFinite(value)) errors.push(nonFinite(container, key));
+      else if (typeof value === 'object' && value !== null && container.depth < MAX_WALK_DEPTH) pending.push({ value, depth: container.depth + 1, key, parent: container });
+    }
+  }
+  return errors;
+}
+
+function nonFinite(container: Container | undefined, key: string | undefined): FieldError {
+  const keys = key === undefined ? [] : [key];
+  for (let c = container; c?.key !== undefined; c = c.parent) keys.unshift(c.key);
+  return {
+    path: `/${keys.map((k) => k.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,
+    message: 'must be a finite number (this one is beyond the range of a double); Klaviyo accepts finite numbers only',
   };
 }
 
@@ -48,7 +95,7 @@ function ingestRequest<K extends IngestKind, S extends z.ZodType>(key: K, item: 
 export function createIngestRequests(now: () => number): IngestRequests {
   return {
     events: ingestRequest('events', createEventSchema(now), MAX_EVENTS_PER_REQUEST, 'Ingest custom events (one, or {"events": [...]} of 1–1000)'),
-    orders: ingestRequest('orders', createOrderSchema(now), MAX_ORDERS_PER_REQUEST, 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...]} of 1–1000)'),
+    orders: ingestRequest('orders', createOrderSchema(now).superRefine(checkComputedMoney), MAX_ORDERS_PER_REQUEST, 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...]} of 1–1000)'),
     profiles: ingestRequest('profiles', createProfileSchema(now), MAX_PROFILES_PER_REQUEST, 'Ingest profile updates and consent (one, or {"profiles": [...]} of 1–10000)'),
   };
 }

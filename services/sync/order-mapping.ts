@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { OutboxEntry } from '../../src/store/outbox.js';
 import { klaviyoIdentifiers } from './identity.js';
 import { compact, type EventPayload, type KlaviyoProfileAttributes } from './klaviyo-payloads.js';
@@ -12,8 +13,27 @@ const METRIC_BY_STATUS = {
 
 export const orderKey = (order: Pick<OrderInput, 'order_id' | 'status'>) => `order:${order.order_id}:${order.status}`;
 
-/** Sums of prices in floating point drift (0.1 + 0.2); money is rounded to 1/10,000 of a unit. */
-const roundMoney = (amount: number) => Math.round(amount * 10_000) / 10_000;
+/**
+ * Sums of prices in floating point drift (0.1 + 0.2); money is rounded to 1/10,000 of a unit. An
+ * amount so large that scaling it overflows (past about 1e304) has no such digits left to round.
+ */
+function roundMoney(amount: number): number {
+  const scaled = amount * 10_000;
+  return Number.isFinite(scaled) ? Math.round(scaled) / 10_000 : amount;
+}
+
+/**
+ * The money this mapping computes must stay a number Klaviyo takes (finite only): each line's
+ * price × quantity, which two valid inputs can push past the largest double. A zod refinement of
+ * the order (services/sync/ingest-requests.ts), so the 400 names the line.
+ */
+export function checkComputedMoney(order: Pick<OrderInput, 'items'>, ctx: z.RefinementCtx): void {
+  order.items.forEach((line, index) => {
+    if (!Number.isFinite(lineTotal(line))) {
+      ctx.addIssue({ code: 'custom', path: ['items', index, 'price'], message: 'price × quantity is not a finite number (it overflows); Klaviyo accepts finite numbers only' });
+    }
+  });
+}
 
 /**
  * An order becomes Klaviyo events (docs/ingest.md): `placed` → one Placed Order (value = total) plus one
