@@ -59,13 +59,8 @@ export function createApp(deps: AppDeps): Express {
   const openapi = new OpenApiRegistry();
   const verifyToken = createTokenVerifier(deps.tokens);
   const requireAdmin = requireToken(verifyToken, 'admin');
-  const storeCheck: ReadinessCheck = {
-    name: 'store',
-    check: async () => {
-      await deps.store.ping();
-      return { ok: true };
-    },
-  };
+  // Fails after a storage error until a write succeeds, under the free-space floor, and on corruption.
+  const storeCheck: ReadinessCheck = { name: 'store', check: () => deps.store.health() };
   app.use(createHealthRouter({ metrics: deps.metrics, readiness: [storeCheck, ...(deps.readiness ?? [])], openapi, version: deps.version ?? '0.0.0' }));
   // Outside /v1, so no JSON parser runs before it: the Klaviyo signature covers the raw bytes.
   app.use(createKlaviyoWebhookRouter({ inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks }));

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import { ALL_JOBS, createJobRunner, createKlaviyoReadsAdapter, createMaveraCallsAdapter, type JobRunner } from '../services/jobs/index.js';
-import { createCachedDailyUsage, createKlaviyoService, type KlaviyoService, type KlaviyoServiceOptions } from '../services/klaviyo/index.js';
+import { createCachedDailyUsage, createKlaviyoService, klaviyoReachabilityCheck, type KlaviyoService, type KlaviyoServiceOptions } from '../services/klaviyo/index.js';
 import { createMaveraClient, type MaveraClientOptions } from '../services/mavera/index.js';
 import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
 import { createSyncKlaviyoApi } from '../services/sync/klaviyo-sync-api.js';
@@ -16,6 +16,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { closeServerGracefully, createHttpDrain, trackUnusedConnections, type ShutdownOutcome } from './lib/shutdown.js';
+import { startStoreMaintenance, type StoreMaintenance } from './store/maintenance.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/store.js';
 
@@ -94,7 +95,9 @@ export interface Service {
 export function buildService(config: Config, overrides: ServiceOverrides = {}): Service {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const metrics = overrides.metrics ?? createMetrics();
-  const store = overrides.store ?? openSqliteStore({ dataDir: config.dataDir });
+  const store =
+    overrides.store ??
+    openSqliteStore({ dataDir: config.dataDir, maxPendingPerKind: config.store.maxPendingPerKind, minFreeBytes: config.store.minFreeBytes, quickCheck: config.store.quickCheck });
   const clock = overrides.clock;
 
   const webhookWorkers = createWebhookWorkers({ store, logger, metrics, forward: config.webhookForward, clock, ...overrides.webhooks });
@@ -147,7 +150,12 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     version: overrides.version,
     jsonBodyLimitBytes: overrides.limits?.jsonBodyBytes,
     jobs,
-    readiness: [klaviyoAuth.readiness, syncWorker.readiness, drain.readiness],
+    readiness: [
+      klaviyoAuth.readiness,
+      klaviyoReachabilityCheck(klaviyo.client, { unreachableReadyS: config.klaviyoUnreachableReadyS, clock }),
+      syncWorker.readiness,
+      drain.readiness,
+    ],
     sync: { clock, onEnqueued: syncWorker.notify, workerState: syncWorker.state, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId },
     webhooks: {
       secrets: config.klaviyo.webhookSecrets,
@@ -162,6 +170,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
   let server: Server | undefined;
   let unusedConnections: ReturnType<typeof trackUnusedConnections> | undefined;
   let stopping: Promise<ShutdownOutcome | undefined> | undefined;
+  let maintenance: StoreMaintenance | undefined;
 
   return {
     app,
@@ -174,8 +183,11 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     jobs,
     webhookWorkers,
     async start() {
+      for (const warning of config.warnings) logger.warn(warning);
       // Fails fast when the database cannot be opened or migrated.
       await store.ping();
+      // Webhook retention and cache expiry: once now, then hourly.
+      maintenance = startStoreMaintenance({ store, retentionDays: config.store.webhookRetentionDays, clock, logger: logger.child({ component: 'store' }) });
       await klaviyo.limiters.restoreDailyUsage();
       const interruptedRuns = await jobs.recoverInterrupted();
       if (interruptedRuns > 0) logger.warn({ interruptedRuns }, 'job runs left unfinished by a previous process were marked failed');
@@ -219,6 +231,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
         // A run a last keep-alive request started while HTTP drained is stopped too, before the store goes.
         await jobs.stop(1000);
         mavera?.stop();
+        await maintenance?.stop();
         await store.close();
         return outcome;
       })();
