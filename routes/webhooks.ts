@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../src/lib/errors.js';
 import type { Metrics } from '../src/lib/metrics.js';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
-import { refuseDeclaredOversize } from '../src/lib/problem.js';
+import { enforceBodyLimit, refuseDeclaredOversize } from '../src/lib/problem.js';
 import type { InboxStore } from '../src/store/webhook-inbox.js';
 import { failureResult, successResult } from '../services/webhooks/delivery-result.js';
 import { assertDeliveryReceivable, createKlaviyoWebhookReceiver } from '../services/webhooks/receive-delivery.js';
@@ -74,7 +74,7 @@ export function createKlaviyoWebhookRouter(deps: KlaviyoWebhookRouteDeps): Route
   const limit = deps.options?.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES;
   // Any content type: Klaviyo sends application/json, but the bytes must reach the verifier untouched.
   // No inflating either: the signature covers the bytes as sent, so a compressed body is a 415.
-  const readRaw = express.raw({ type: () => true, inflate: false, limit });
+  const readRaw = enforceBodyLimit(express.raw({ type: () => true, inflate: false, limit }), limit);
   router.post(KLAVIYO_WEBHOOK_PATH, refuseUnreceivable, refuseDeclaredOversize(limit), readRaw, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receive({ rawBody: body, headers: req.headers });

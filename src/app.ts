@@ -13,7 +13,7 @@ import { createTokenVerifier, requireAnyToken, requireToken, type TokenSets } fr
 import type { Logger } from './lib/logger.js';
 import type { Metrics } from './lib/metrics.js';
 import { OpenApiRegistry } from './lib/openapi.js';
-import { notFoundHandler, problemHandler, refuseDeclaredOversize, requireJsonBody } from './lib/problem.js';
+import { enforceBodyLimit, notFoundHandler, problemHandler, refuseDeclaredOversize, requireJsonBody } from './lib/problem.js';
 import type { ReadinessCheck } from './lib/readiness.js';
 import type { HttpDrain } from './lib/shutdown.js';
 import { requestLogging } from './lib/request-logging.js';
@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
   // caller without a valid token never gets one read (the body-parser would read up to 5 MB).
   // Each router places these after its guard, on the routes that take a body.
   const jsonLimit = deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES;
-  const parseJson = [requireJsonBody, refuseDeclaredOversize(jsonLimit), express.json({ limit: jsonLimit })];
+  const parseJson = [requireJsonBody, refuseDeclaredOversize(jsonLimit), enforceBodyLimit(express.json({ limit: jsonLimit }), jsonLimit)];
   const v1 = Router();
   const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: deps.sync?.clock, onEnqueued: deps.sync?.onEnqueued, consentListId: deps.sync?.consentListId });
   v1.use(createIngestRouter({ ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), parseJson, openapi, clock: deps.sync?.clock }));

@@ -133,3 +133,37 @@ export function refuseDeclaredOversize(limitBytes: number): RequestHandler {
     next();
   };
 }
+
+/**
+ * `parser` (express.json / express.raw with `limit: limitBytes`) with its limit enforced while the
+ * body streams in. Stock body-parser notices an over-limit body without a Content-Length (chunked)
+ * as it crosses the limit, but answers only once the client has sent all of it, so a client could
+ * push an endless body into a connection. Here a byte counter beside the parser's own reader answers
+ * 413 (with `Connection: close`, so Node stops reading) as soon as the limit is crossed; the parser's
+ * later error is dropped. Compressed bytes are allowed a 1 % + 64 KiB margin over the limit, which
+ * deflate's worst-case expansion stays under, so the parser's own count of inflated bytes decides
+ * every body that could be within the limit.
+ */
+export function enforceBodyLimit(parser: RequestHandler, limitBytes: number): RequestHandler {
+  return (req, res, next) => {
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', count);
+      next(error);
+    };
+    const identity = (req.headers['content-encoding'] ?? 'identity').toLowerCase() === 'identity';
+    const ceiling = identity ? limitBytes : Math.ceil(limitBytes * 1.01) + 65_536;
+    let received = 0;
+    // Attached after the parser's own reader (below), so it never switches the stream to flowing
+    // mode itself and never sees a byte the parser does not.
+    function count(chunk: Buffer) {
+      received += chunk.length;
+      if (received > ceiling) settle(new PayloadTooLargeError(`The request body exceeds the limit of ${limitBytes} bytes.`));
+    }
+    parser(req, res, settle);
+    if (!settled && !req.readableEnded) req.on('data', count);
+  };
+}
+
