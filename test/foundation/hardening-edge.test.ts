@@ -1,10 +1,10 @@
-import type { Server } from 'node:http';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ServiceOverrides } from '../../src/service.js';
 import { ADMIN_TOKEN, INGEST_TOKEN, buildFoundationApp } from '../helpers/foundation-app.js';
 import { buildWebhookApp } from '../webhooks/webhook-app.js';
-import { openRaw, requestHead, type RawConnection } from './support/raw-http.js';
+import { useListeningService } from './support/listening.js';
+import { requestHead } from './support/raw-http.js';
 
 /**
  * The HTTP edge on real sockets: the token (or the webhook's headers) is checked before a byte of
@@ -13,26 +13,7 @@ import { openRaw, requestHead, type RawConnection } from './support/raw-http.js'
  * holds. supertest always sends the whole body first, so these tests write raw bytes.
  */
 
-type Built = ReturnType<typeof buildFoundationApp>;
-let running: Built | undefined;
-const sockets: RawConnection[] = [];
-
-afterEach(async () => {
-  for (const conn of sockets.splice(0)) conn.socket.destroy();
-  await running?.service.stop(1000);
-  running = undefined;
-});
-
-async function listen(built: Built): Promise<{ port: number; server: Server }> {
-  running = built;
-  return built.service.listen(0, '127.0.0.1');
-}
-
-async function connect(port: number): Promise<RawConnection> {
-  const conn = await openRaw(port);
-  sockets.push(conn);
-  return conn;
-}
+const { listen, connect, stop } = useListeningService();
 
 const BIG = 5_000_000;
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -118,7 +99,7 @@ describe('no work before auth: the token is checked before the body is read', ()
     expect(over.res.status).toBe(413);
     expect(over.res.headers.connection).toBe('close');
     await expect(over.conn.push(over.unsent)).resolves.toBe('closed');
-    await running?.service.stop(1000);
+    await stop();
 
     const { port: unconfiguredPort } = await listen(buildFoundationApp());
     const unconfigured = await answeredEarly(unconfiguredPort, 'POST', '/webhooks/klaviyo', signedHeaders());
@@ -140,7 +121,7 @@ describe('bounded connections', () => {
       headersTimeout: 15_000,
       maxConnections: 1024,
     });
-    await running?.service.stop(1000);
+    await stop();
     const configured = await listen(buildFoundationApp({ env: { MAX_CONNECTIONS: '7' } }));
     expect(configured.server.maxConnections).toBe(7);
   });

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INGEST_TOKEN, buildFoundationApp } from '../helpers/foundation-app.js';
-import { openRaw, requestHead, type RawConnection } from './support/raw-http.js';
+import { useListeningService } from './support/listening.js';
+import { requestHead } from './support/raw-http.js';
 
 /**
  * stop() is quick and honest: /readyz fails at once, every answer from then on closes its
@@ -12,27 +13,14 @@ import { openRaw, requestHead, type RawConnection } from './support/raw-http.js'
  * within the bound (keepAliveTimeout is raised above it).
  */
 
-type Built = ReturnType<typeof buildFoundationApp>;
-let running: Built | undefined;
-const sockets: RawConnection[] = [];
-
-afterEach(async () => {
-  for (const conn of sockets.splice(0)) conn.socket.destroy();
-  await running?.service.stop(1000);
-  running = undefined;
-});
+const service = useListeningService();
 
 async function listening() {
   const built = buildFoundationApp();
-  running = built;
-  const { server, port } = await built.service.listen(0, '127.0.0.1');
+  const { server, port } = await service.listen(built);
   // Node would close a kept-alive connection after 5 s on its own; a bound of 10 s must not be met that way.
   server.keepAliveTimeout = 60_000;
-  const connect = async () => {
-    const conn = await openRaw(port);
-    sockets.push(conn);
-    return conn;
-  };
+  const connect = () => service.connect(port);
   return { built, server, connect };
 }
 
@@ -50,9 +38,10 @@ describe('shutdown', () => {
   });
 
   it('when the service is running, then /readyz reports the shutdown check as ok', async () => {
-    const { service, app } = buildFoundationApp();
-    await service.start();
-    running = { service } as Built;
+    const built = buildFoundationApp();
+    service.adopt(built);
+    await built.service.start();
+    const { app } = built;
     const res = await request(app).get('/readyz');
     expect(res.body.checks.shutdown).toEqual({ ok: true });
   });

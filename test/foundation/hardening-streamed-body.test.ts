@@ -1,8 +1,9 @@
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INGEST_TOKEN, buildFoundationApp } from '../helpers/foundation-app.js';
 import { buildWebhookApp } from '../webhooks/webhook-app.js';
-import { openRaw, requestHead, type RawConnection } from './support/raw-http.js';
+import { useListeningService } from './support/listening.js';
+import { requestHead, type RawConnection } from './support/raw-http.js';
 
 /**
  * A body without a Content-Length (chunked) that grows past the route's limit: the 413 comes as the
@@ -10,26 +11,15 @@ import { openRaw, requestHead, type RawConnection } from './support/raw-http.js'
  * answers only after the client has sent all of it, so an endless body held the connection (and the
  * server's reading) until the request timeout.
  */
-type Built = ReturnType<typeof buildFoundationApp>;
-let running: Built | undefined;
-const sockets: RawConnection[] = [];
-
-afterEach(async () => {
-  for (const conn of sockets.splice(0)) conn.socket.destroy();
-  await running?.service.stop(1000);
-  running = undefined;
-});
+const service = useListeningService();
 
 const LIMIT = 64 * 1024;
 /** Far beyond the limit: a server still reading at this point reads whatever it is sent. */
 const ENDLESS = 64 * 1024 * 1024;
 
-async function open(built: Built): Promise<RawConnection> {
-  running = built;
-  const { port } = await built.service.listen(0, '127.0.0.1');
-  const conn = await openRaw(port);
-  sockets.push(conn);
-  return conn;
+async function open(built: ReturnType<typeof buildFoundationApp>): Promise<RawConnection> {
+  const { port } = await service.listen(built);
+  return service.connect(port);
 }
 
 /** Writes chunked-framed bytes until the server closes or `limit` bytes went out; how many went out. */
