@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../../src/lib/metrics.js';
-import { createKlaviyoClient, type KlaviyoClientOptions, type KlaviyoRequest } from '../../services/klaviyo/client.js';
+import type { KlaviyoClientOptions, KlaviyoRequest } from '../../services/klaviyo/client.js';
 import {
   KlaviyoAuthError,
   KlaviyoForeignLinkError,
@@ -8,32 +8,17 @@ import {
   KlaviyoTransientError,
   KlaviyoValidationError,
 } from '../../services/klaviyo/errors.js';
-import { createKlaviyoLimiters } from '../../services/klaviyo/limiter.js';
-import { createFakeFetch, type ScriptedAnswer } from './support/fake-fetch.js';
-import { createFakeTime } from './support/fake-time.js';
+import { createFakeKlaviyoClient } from './support/fake-client.js';
+import type { ScriptedAnswer } from './support/fake-fetch.js';
 import { settle } from './support/settle.js';
 
 const API_KEY = 'pk_test_0123456789abcdef';
 
 function setup(script: ScriptedAnswer[], overrides: Partial<KlaviyoClientOptions> = {}) {
-  const time = createFakeTime();
-  const { fetch, sent } = createFakeFetch(script);
   const metrics = createMetrics();
   const onAuthStatus = vi.fn();
-  const limiters = createKlaviyoLimiters({ rateShare: 1, guardMs: 0, clock: time.clock, sleep: time.sleep, random: () => 0.5 });
-  const client = createKlaviyoClient({
-    apiKey: API_KEY,
-    baseUrl: 'https://a.klaviyo.test',
-    revision: '2026-07-15',
-    limiters,
-    fetch,
-    clock: time.clock,
-    sleep: time.sleep,
-    random: () => 0.5,
-    retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 },
-    metrics,
-    onAuthStatus,
-    ...overrides,
+  const { time, sent, limiters, client } = createFakeKlaviyoClient(script, {
+    client: { apiKey: API_KEY, retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 }, metrics, onAuthStatus, ...overrides },
   });
   const call = (request: Partial<KlaviyoRequest> = {}) =>
     settle(client.request({ limitClass: 'get_flows', method: 'GET', path: '/api/flows', idempotent: true, ...request }), time);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createKlaviyoClient, type KlaviyoClientOptions } from '../../services/klaviyo/client.js';
+import type { KlaviyoClientOptions } from '../../services/klaviyo/client.js';
 import { KlaviyoTransientError, KlaviyoUnreachableError } from '../../services/klaviyo/errors.js';
-import { createKlaviyoLimiters, type KlaviyoLimitersOptions } from '../../services/klaviyo/limiter.js';
+import type { KlaviyoLimitersOptions } from '../../services/klaviyo/limiter.js';
 import { sendBatch, type OutcomeContext } from '../../services/sync/batch-outcomes.js';
 import type { OutboxItem } from '../../src/store/outbox.js';
+import { createFakeKlaviyoClient } from './support/fake-client.js';
 import { createFakeTime } from './support/fake-time.js';
 
 /**
@@ -39,18 +40,10 @@ function setup(options: { client?: Partial<KlaviyoClientOptions>; limiters?: Par
   const time = createFakeTime();
   const klaviyo = fakeKlaviyo(time);
   // random 0.5: every full-jitter delay is half its ceiling, so the schedule is exact.
-  const limiters = createKlaviyoLimiters({ rateShare: 1, guardMs: 0, clock: time.clock, sleep: time.sleep, random: () => 0.5, ...options.limiters });
-  const client = createKlaviyoClient({
-    apiKey: 'pk_outage_test_0123456789',
-    baseUrl: 'https://a.klaviyo.test',
-    revision: '2026-07-15',
-    limiters,
-    fetch: klaviyo.fetch,
-    clock: time.clock,
-    sleep: time.sleep,
-    random: () => 0.5,
-    retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000 },
-    ...options.client,
+  const { limiters, client } = createFakeKlaviyoClient([], {
+    time,
+    limiters: options.limiters,
+    client: { apiKey: 'pk_outage_test_0123456789', fetch: klaviyo.fetch, retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000 }, ...options.client },
   });
   const bulkCreate = (signal?: AbortSignal) =>
     client.request({ limitClass: 'bulk_create_events', method: 'POST', path: '/api/event-bulk-create-jobs', body: {}, idempotent: true, signal });

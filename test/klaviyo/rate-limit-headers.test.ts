@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createKlaviyoLimiters } from '../../services/klaviyo/limiter.js';
 import { parseRateLimitLimit, readRateLimitHeaders } from '../../services/klaviyo/rate-limit-headers.js';
-import { createKlaviyoClient } from '../../services/klaviyo/client.js';
 import type { KlaviyoBudget } from '../../services/klaviyo/rate-limits.js';
-import { createFakeFetch, type ScriptedAnswer } from './support/fake-fetch.js';
-import { createFakeTime } from './support/fake-time.js';
+import { createFakeKlaviyoClient } from './support/fake-client.js';
+import type { ScriptedAnswer } from './support/fake-fetch.js';
 import { settle } from './support/settle.js';
 
 /** The headers of a live Klaviyo answer (recorded 2026-09-04: an M-tier read). */
@@ -57,8 +55,7 @@ describe('readRateLimitHeaders', () => {
 });
 
 function limiterSetup(budget: KlaviyoBudget) {
-  const time = createFakeTime();
-  const limiters = createKlaviyoLimiters({ rateShare: 1, guardMs: 0, clock: time.clock, sleep: time.sleep, budgetOverrides: { get_flows: budget } });
+  const { time, limiters } = createFakeKlaviyoClient([], { limiters: { random: undefined, budgetOverrides: { get_flows: budget } } });
   const grants: number[] = [];
   const acquire = () =>
     limiters.acquire('get_flows').then((permit) => {
@@ -127,15 +124,12 @@ describe('createKlaviyoLimiters: live RateLimit headers', () => {
 
 describe('createKlaviyoClient: a live 429', () => {
   it('when a 429 carries only Retry-After (no RateLimit-* headers), then the class pauses for it and the call goes on', async () => {
-    const time = createFakeTime();
     const answers: ScriptedAnswer[] = [
       { status: 200, body: { data: [] }, headers: { 'RateLimit-Limit': LIVE_LIMIT, 'RateLimit-Remaining': '9', 'RateLimit-Reset': '0' } },
       { status: 429, body: { errors: [{ status: 429, code: 'throttled', title: 'Request was throttled.', detail: 'Request was throttled. Expected available in 2 seconds.', meta: [] }] }, headers: { 'Retry-After': '2' } },
       { status: 200, body: { data: [] }, headers: { 'RateLimit-Limit': LIVE_LIMIT, 'RateLimit-Remaining': '9', 'RateLimit-Reset': '0' } },
     ];
-    const { fetch, sent } = createFakeFetch(answers);
-    const limiters = createKlaviyoLimiters({ rateShare: 1, guardMs: 0, clock: time.clock, sleep: time.sleep });
-    const client = createKlaviyoClient({ apiKey: 'pk_test', baseUrl: 'https://a.klaviyo.test', revision: '2026-07-15', limiters, fetch, clock: time.clock, sleep: time.sleep });
+    const { time, sent, client } = createFakeKlaviyoClient(answers, { limiters: { random: undefined }, client: { apiKey: 'pk_test', random: undefined } });
     const call = () => settle(client.request({ limitClass: 'get_flows', method: 'GET', path: '/api/flows', idempotent: true }), time, 100);
     await call();
     const throttledAt = time.elapsed();

@@ -1,31 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createKlaviyoClient, type KlaviyoRequest } from '../../services/klaviyo/client.js';
-import { createKlaviyoLimiters } from '../../services/klaviyo/limiter.js';
+import type { KlaviyoRequest } from '../../services/klaviyo/client.js';
 import { klaviyoReachabilityCheck, type KlaviyoReachability } from '../../services/klaviyo/reachability.js';
 import { runReadiness } from '../../src/lib/readiness.js';
-import { createFakeFetch, type ScriptedAnswer } from './support/fake-fetch.js';
-import { createFakeTime } from './support/fake-time.js';
+import { createFakeKlaviyoClient } from './support/fake-client.js';
+import type { ScriptedAnswer } from './support/fake-fetch.js';
 import { settle } from './support/settle.js';
 
 const API_KEY = 'pk_reachability_test_0123456789';
 const START = Date.parse('2026-07-20T12:00:00Z');
 
 function setup(script: ScriptedAnswer[], timeoutMs?: number) {
-  const time = createFakeTime(START);
-  const { fetch, sent } = createFakeFetch(script);
-  const limiters = createKlaviyoLimiters({ rateShare: 1, guardMs: 0, clock: time.clock, sleep: time.sleep, random: () => 0.5 });
-  const client = createKlaviyoClient({
-    apiKey: API_KEY,
-    baseUrl: 'https://a.klaviyo.test',
-    revision: '2026-07-15',
-    limiters,
-    fetch,
-    clock: time.clock,
-    sleep: time.sleep,
-    random: () => 0.5,
-    retry: { maxAttempts: 1 },
-    timeoutMs,
-  });
+  const { time, sent, client } = createFakeKlaviyoClient(script, { start: START, client: { apiKey: API_KEY, retry: { maxAttempts: 1 }, timeoutMs } });
   /** One attempt, whatever it ends with (not idempotent: nothing is retried, not even a 429); then `afterMs` pass. */
   const call = async (request: Partial<KlaviyoRequest> = {}, afterMs = 10_000) => {
     await client.request({ limitClass: 'bulk_create_events', method: 'POST', path: '/api/event-bulk-create-jobs', body: {}, idempotent: false, ...request }).catch(() => undefined);

@@ -1,13 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { runReadiness } from '../../src/lib/readiness.js';
-import { createKlaviyoClient, type KlaviyoClientOptions } from '../../services/klaviyo/client.js';
+import type { KlaviyoClientOptions } from '../../services/klaviyo/client.js';
 import { KlaviyoAuthError, KlaviyoRevisionRetiredError, toKlaviyoError } from '../../services/klaviyo/errors.js';
-import { createKlaviyoLimiters } from '../../services/klaviyo/limiter.js';
 import { createKlaviyoAuthMonitor } from '../../services/sync/klaviyo-auth-monitor.js';
 import { captureLogger } from './support/capture-logs.js';
-import { createFakeFetch, type ScriptedAnswer } from './support/fake-fetch.js';
-import { createFakeTime } from './support/fake-time.js';
+import { createFakeKlaviyoClient } from './support/fake-client.js';
+import type { ScriptedAnswer } from './support/fake-fetch.js';
 import { settle } from './support/settle.js';
 
 const gone: ScriptedAnswer = { status: 410, body: { errors: [{ id: 'e', status: 410, code: 'gone', title: 'Gone.', detail: 'This revision is no longer supported.' }] } };
@@ -19,26 +18,13 @@ const edgeChallenge: ScriptedAnswer = {
 };
 
 function setup(script: ScriptedAnswer[], overrides: Partial<KlaviyoClientOptions> = {}) {
-  const time = createFakeTime();
-  const { fetch, sent } = createFakeFetch(script);
   const metrics = createMetrics();
   const monitor = createKlaviyoAuthMonitor(metrics);
   const onAuthStatus = vi.fn(monitor.report);
   const { logger, lines } = captureLogger();
-  const client = createKlaviyoClient({
-    apiKey: 'pk_test_0123456789abcdef',
-    baseUrl: 'https://a.klaviyo.test',
-    revision: '2024-10-15',
-    limiters: createKlaviyoLimiters({ rateShare: 1, guardMs: 0, clock: time.clock, sleep: time.sleep }),
-    fetch,
-    clock: time.clock,
-    sleep: time.sleep,
-    random: () => 0.5,
-    retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 },
-    metrics,
-    logger,
-    onAuthStatus,
-    ...overrides,
+  const { time, sent, client } = createFakeKlaviyoClient(script, {
+    limiters: { random: undefined },
+    client: { revision: '2024-10-15', retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 }, metrics, logger, onAuthStatus, ...overrides },
   });
   const call = () => settle(client.request({ limitClass: 'get_flows', method: 'GET', path: '/api/flows', idempotent: true }), time);
   const gauge = async () => (await metrics.klaviyoRevisionRetired.get()).values[0]?.value;
