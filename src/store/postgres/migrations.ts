@@ -1,0 +1,140 @@
+import { OUTBOX_KINDS } from '../outbox.js';
+
+/**
+ * The PostgreSQL schema, versioned like ../sqlite/migrations/ (never edit an applied version: add one).
+ * Times are epoch milliseconds in bigint columns, as on SQLite: the callers' `now` decides, so the
+ * conformance suite's dates hold on both backends. JSON is kept as text, byte for byte as written.
+ */
+export interface PgMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const pgMigrations: PgMigration[] = [
+  {
+    version: 1,
+    name: 'foundation: cache entries',
+    sql: `
+      CREATE TABLE cache_entries (
+        key         text PRIMARY KEY,
+        value_json  text NOT NULL,
+        expires_at  bigint NOT NULL
+      );
+      CREATE INDEX cache_entries_expires_at ON cache_entries (expires_at);`,
+  },
+  {
+    version: 2,
+    name: 'outbox: items, dedupe keys, counters (waiting per kind for the cap, delivered)',
+    sql: `
+      CREATE TABLE outbox_items (
+        id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind             text NOT NULL,
+        state            text NOT NULL CHECK (state IN ('pending', 'in_flight', 'verifying', 'dead')),
+        payload_json     text NOT NULL,
+        size_bytes       integer NOT NULL,
+        merge_key        text,
+        attempts         integer NOT NULL DEFAULT 0,
+        available_at     bigint NOT NULL,
+        lease_id         text,
+        lease_expires_at bigint,
+        created_at       bigint NOT NULL,
+        dead_at          bigint,
+        error_json       text,
+        job_id           text,
+        wait_kind        text,
+        wait_key         text
+      );
+      CREATE INDEX outbox_items_queue ON outbox_items (kind, state, id);
+      CREATE INDEX outbox_items_due ON outbox_items (kind, state, available_at);
+      CREATE INDEX outbox_items_merge ON outbox_items (kind, merge_key, state) WHERE merge_key IS NOT NULL;
+      CREATE INDEX outbox_items_lease ON outbox_items (lease_id) WHERE lease_id IS NOT NULL;
+      CREATE INDEX outbox_items_job ON outbox_items (job_id) WHERE job_id IS NOT NULL;
+
+      CREATE TABLE outbox_dedupe_keys (
+        key        text PRIMARY KEY,
+        created_at bigint NOT NULL
+      );
+
+      -- One row per kind. waiting: items pending, in flight or verifying, kept exact in the
+      -- transactions that change it; enqueue locks the row, so the cap holds across replicas.
+      CREATE TABLE outbox_counters (
+        kind             text PRIMARY KEY,
+        waiting          bigint NOT NULL DEFAULT 0,
+        delivered        bigint NOT NULL DEFAULT 0,
+        last_delivery_at bigint
+      );
+      INSERT INTO outbox_counters (kind) VALUES ${OUTBOX_KINDS.map((kind) => `('${kind}')`).join(', ')};`,
+  },
+  {
+    version: 3,
+    name: 'webhooks: inbox events, dedupe keys that outlive them, forward deliveries',
+    sql: `
+      CREATE TABLE webhook_events (
+        seq                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        external_id         text NOT NULL UNIQUE,
+        topic               text NOT NULL,
+        payload_json        text NOT NULL,
+        klaviyo_account_id  text,
+        klaviyo_webhook_id  text NOT NULL,
+        received_at         bigint NOT NULL,
+        dispatched_at       bigint
+      );
+      CREATE INDEX webhook_events_undispatched ON webhook_events (seq) WHERE dispatched_at IS NULL;
+      CREATE INDEX webhook_events_topic ON webhook_events (topic, seq);
+      CREATE INDEX webhook_events_received_at ON webhook_events (received_at, seq);
+
+      CREATE TABLE webhook_dedupe_keys (
+        external_id text PRIMARY KEY,
+        received_at bigint NOT NULL
+      );
+      CREATE INDEX webhook_dedupe_keys_received_at ON webhook_dedupe_keys (received_at);
+
+      CREATE TABLE webhook_forwards (
+        id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        event_seq        bigint NOT NULL REFERENCES webhook_events (seq),
+        target_url       text NOT NULL,
+        state            text NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+        attempts         integer NOT NULL DEFAULT 0,
+        next_attempt_at  bigint NOT NULL,
+        last_status      integer,
+        last_error       text,
+        created_at       bigint NOT NULL,
+        updated_at       bigint NOT NULL,
+        delivered_at     bigint,
+        UNIQUE (event_seq, target_url)
+      );
+      CREATE INDEX webhook_forwards_due ON webhook_forwards (next_attempt_at, id) WHERE state = 'pending';
+      CREATE INDEX webhook_forwards_dead ON webhook_forwards (id) WHERE state = 'dead';`,
+  },
+  {
+    version: 4,
+    name: 'job runs',
+    sql: `
+      CREATE TABLE job_runs (
+        seq            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id             text NOT NULL UNIQUE,
+        job            text NOT NULL,
+        status         text NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+        params_json    text NOT NULL,
+        progress_json  text NOT NULL,
+        usage_json     text NOT NULL,
+        result_json    text,
+        error_json     text,
+        created_at     text NOT NULL,
+        started_at     text,
+        finished_at    text
+      );
+      CREATE UNIQUE INDEX job_runs_one_active ON job_runs (job) WHERE status IN ('queued', 'running');
+      CREATE INDEX job_runs_by_job ON job_runs (job, seq DESC);`,
+  },
+  {
+    version: 5,
+    name: 'store health probe',
+    sql: `
+      CREATE TABLE store_probe (
+        id     integer PRIMARY KEY,
+        filler bytea NOT NULL
+      );`,
+  },
+];

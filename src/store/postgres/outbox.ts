@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { OUTBOX_KINDS, type DeadLetter, type OutboxError, type OutboxItem, type OutboxKind, type OutboxKindStats, type OutboxOutcome, type OutboxStore, type VerifyingJob } from '../outbox.js';
+import type { PgDatabase, PgExecutor } from './database.js';
+import { createPgEnqueue } from './outbox-enqueue.js';
+import { inTransaction } from './storage-errors.js';
+
+interface ItemRow {
+  id: number;
+  kind: string;
+  payload_json: string;
+  size_bytes: number;
+  merge_key: string | null;
+  attempts: number;
+  created_at: number;
+}
+
+interface DeadRow {
+  id: number;
+  kind: string;
+  payload_json: string;
+  error_json: string | null;
+  attempts: number;
+  created_at: number;
+  dead_at: number | null;
+}
+
+const ITEM_COLUMNS = 'id, kind, payload_json, size_bytes, merge_key, attempts, created_at';
+
+const toItem = (row: ItemRow): OutboxItem => ({
+  id: String(row.id),
+  kind: row.kind as OutboxKind,
+  payload: JSON.parse(row.payload_json) as Record<string, unknown>,
+  mergeKey: row.merge_key ?? undefined,
+  attempts: row.attempts,
+  createdAt: new Date(row.created_at),
+  sizeBytes: row.size_bytes,
+});
+
+const isId = (id: string) => /^\d{1,15}$/.test(id);
+
+/**
+ * Applies outcomes to the items of one scope, a claim's lease (in_flight) or a bulk job (verifying),
+ * in one transaction: one statement per outcome kind, then the counters (waiting less what left,
+ * delivered plus what was delivered). A stale scope matches no row and changes nothing.
+ */
+async function settleScope(tx: PgExecutor, scope: 'lease' | 'job', scopeId: string, outcomes: OutboxOutcome[], now: number): Promise<number> {
+  const match = scope === 'lease' ? `lease_id = $1 AND state = 'in_flight'` : `job_id = $1 AND state = 'verifying'`;
+  const cleared = 'lease_id = NULL, lease_expires_at = NULL, job_id = NULL';
+  const kind = (await tx.query<{ kind: string }>(`SELECT kind FROM outbox_items WHERE ${match} LIMIT 1`, [scopeId])).rows[0]?.kind;
+  if (kind === undefined) return 0;
+  const retries: unknown[] = [];
+  const dead: unknown[] = [];
+  const verifying: unknown[] = [];
+  const delivered: number[] = [];
+  for (const outcome of outcomes) {
+    if (!isId(outcome.id)) continue;
+    const id = Number(outcome.id);
+    if (outcome.status === 'delivered') delivered.push(id);
+    else if (outcome.status === 'retry') retries.push({ id, retry_at: outcome.retryAt.getTime(), n: outcome.countAttempt ? 1 : 0, error_json: outcome.error ? JSON.stringify(outcome.error) : null });
+    else if (outcome.status === 'verifying') verifying.push({ id, job_id: outcome.jobId });
+    else dead.push({ id, error_json: JSON.stringify(outcome.error) });
+  }
+  let changed = 0;
+  let left = 0;
+  if (retries.length > 0) {
+    changed += (
+      await tx.query(
+        `UPDATE outbox_items o SET state = 'pending', ${cleared}, available_at = t.retry_at, attempts = o.attempts + t.n,
+           error_json = COALESCE(t.error_json, o.error_json)
+         FROM json_to_recordset($2::json) AS t(id bigint, retry_at bigint, n integer, error_json text) WHERE o.id = t.id AND ${match}`,
+        [scopeId, JSON.stringify(retries)],
+      )
+    ).rowCount;
+  }
+  if (verifying.length > 0) {
+    changed += (
+      await tx.query(
+        `UPDATE outbox_items o SET state = 'verifying', lease_id = NULL, lease_expires_at = NULL, job_id = t.job_id
+         FROM json_to_recordset($2::json) AS t(id bigint, job_id text) WHERE o.id = t.id AND ${match}`,
+        [scopeId, JSON.stringify(verifying)],
+      )
+    ).rowCount;
+  }
+  if (dead.length > 0) {
+    const buried = (
+      await tx.query(
+        `UPDATE outbox_items o SET state = 'dead', ${cleared}, dead_at = $3, error_json = t.error_json
+         FROM json_to_recordset($2::json) AS t(id bigint, error_json text) WHERE o.id = t.id AND ${match}`,
+        [scopeId, JSON.stringify(dead), now],
+      )
+    ).rowCount;
+    changed += buried;
+    left += buried;
+  }
+  let removed = 0;
+  if (delivered.length > 0) {
+    removed = (await tx.query(`DELETE FROM outbox_items WHERE ${match} AND id IN (SELECT value::bigint FROM json_array_elements_text($2::json))`, [scopeId, JSON.stringify(delivered)])).rowCount;
+    changed += removed;
+    left += removed;
+  }
+  if (left > 0) {
+    await tx.query(
+      `UPDATE outbox_counters SET waiting = GREATEST(0, waiting - $2), delivered = delivered + $3,
+         last_delivery_at = CASE WHEN $3 > 0 THEN $4 ELSE last_delivery_at END
+       WHERE kind = $1`,
+      [kind, left, removed, now],
+    );
+  }
+  return changed;
+}
+
+export interface PgOutboxOptions {
+  maxPendingPerKind: number;
+}
+
+export function createPgOutbox(db: PgDatabase, options: PgOutboxOptions): OutboxStore {
+  return {
+    enqueue: createPgEnqueue(db, options.maxPendingPerKind),
+    async claim(request) {
+      const leaseId = randomUUID();
+      const now = request.now.getTime();
+      const rows = await inTransaction(db, async (tx) => {
+        // Claims of one kind take turns (across replicas too), so concurrent lanes never split id
+        // order or lease two updates of one merge key; claims of other kinds go on.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`klaviyo-bridge:claim:${request.kind}`]);
+        await tx.query(
+          `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL
+           WHERE kind = $1 AND state = 'in_flight' AND lease_expires_at <= $2`,
+          [request.kind, now],
+        );
+        // Arrival order; an item waits while another update of its person is in flight or verifying,
+        // and while the item it waits for is unfinished. The first item is always taken; later ones
+        // while the running byte total is within maxBytes.
+        return (
+          await tx.query<ItemRow>(
+            `WITH cand AS (
+               SELECT id, size_bytes FROM outbox_items a
+               WHERE kind = $1 AND state = 'pending' AND available_at <= $2
+                 AND (merge_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox_items b
+                      WHERE b.kind = a.kind AND b.merge_key = a.merge_key AND b.state IN ('in_flight', 'verifying')))
+                 AND (wait_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox_items c
+                      WHERE c.kind = a.wait_kind AND c.merge_key = a.wait_key AND c.state IN ('pending', 'in_flight', 'verifying')))
+               ORDER BY id LIMIT $3
+               FOR UPDATE OF a SKIP LOCKED),
+             sized AS (SELECT id, row_number() OVER (ORDER BY id) AS rn, sum(size_bytes) OVER (ORDER BY id) AS total FROM cand)
+             UPDATE outbox_items o SET state = 'in_flight', lease_id = $4, lease_expires_at = $5
+             FROM sized WHERE o.id = sized.id AND (sized.rn = 1 OR $6::bigint IS NULL OR sized.total <= $6::bigint)
+             RETURNING o.id, o.kind, o.payload_json, o.size_bytes, o.merge_key, o.attempts, o.created_at`,
+            [request.kind, now, request.limit, leaseId, now + request.leaseMs, request.maxBytes ?? null],
+          )
+        ).rows;
+      });
+      return { leaseId, items: rows.sort((a, b) => a.id - b.id).map(toItem) };
+    },
+    async settle(leaseId, outcomes, now) {
+      return inTransaction(db, (tx) => settleScope(tx, 'lease', leaseId, outcomes, now.getTime()));
+    },
+    async release(leaseId, now) {
+      return (
+        await db.query(
+          `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL, available_at = $1
+           WHERE lease_id = $2 AND state = 'in_flight'`,
+          [now.getTime(), leaseId],
+        )
+      ).rowCount;
+    },
+    async recoverLeases() {
+      return (await db.query(`UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL WHERE state = 'in_flight'`)).rowCount;
+    },
+    async verifyingJobs(kind) {
+      const { rows } = await db.query<ItemRow & { job_id: string }>(`SELECT ${ITEM_COLUMNS}, job_id FROM outbox_items WHERE kind = $1 AND state = 'verifying' ORDER BY id`, [kind]);
+      const jobs = new Map<string, VerifyingJob>();
+      for (const row of rows) {
+        const job = jobs.get(row.job_id) ?? { jobId: row.job_id, items: [] };
+        job.items.push(toItem(row));
+        jobs.set(row.job_id, job);
+      }
+      return [...jobs.values()];
+    },
+    async settleJob(jobId, outcomes, now) {
+      return inTransaction(db, (tx) => settleScope(tx, 'job', jobId, outcomes, now.getTime()));
+    },
+    async readySummary(kind, now, cap) {
+      const at = now.getTime();
+      const { rows } = await db.query<{ ready: number; oldest: number | null; newest: number | null; next: number | null }>(
+        `SELECT
+           (SELECT COUNT(*) FROM (SELECT 1 FROM outbox_items WHERE kind = $1
+              AND ((state = 'pending' AND available_at <= $2) OR (state = 'in_flight' AND lease_expires_at <= $2)) LIMIT $3) r) AS ready,
+           (SELECT created_at FROM outbox_items WHERE kind = $1 AND state = 'pending' AND available_at <= $2 ORDER BY id LIMIT 1) AS oldest,
+           (SELECT created_at FROM outbox_items WHERE kind = $1 AND state = 'pending' AND available_at <= $2 ORDER BY id DESC LIMIT 1) AS newest,
+           (SELECT MIN(available_at) FROM outbox_items WHERE kind = $1 AND state = 'pending' AND available_at > $2) AS next`,
+        [kind, at, cap],
+      );
+      const row = rows[0];
+      return {
+        ready: row?.ready ?? 0,
+        oldestReadyAt: row?.oldest == null ? undefined : new Date(row.oldest),
+        newestReadyAt: row?.newest == null ? undefined : new Date(row.newest),
+        nextAvailableAt: row?.next == null ? undefined : new Date(row.next),
+      };
+    },
+    async stats(now) {
+      const kinds = Object.fromEntries(
+        OUTBOX_KINDS.map((k): [OutboxKind, OutboxKindStats] => [k, { pending: 0, in_flight: 0, verifying: 0, delivered: 0, dead: 0, oldest_pending_age_s: null }]),
+      ) as Record<OutboxKind, OutboxKindStats>;
+      const counts = await db.query<{ kind: string; state: string; n: number }>('SELECT kind, state, COUNT(*) AS n FROM outbox_items GROUP BY kind, state');
+      for (const row of counts.rows) {
+        const entry = kinds[row.kind as OutboxKind];
+        if (entry && (row.state === 'pending' || row.state === 'in_flight' || row.state === 'verifying' || row.state === 'dead')) entry[row.state] = row.n;
+      }
+      const counters = await db.query<{ kind: string; delivered: number; last_delivery_at: number | null; oldest: number | null }>(
+        `SELECT c.kind, c.delivered, c.last_delivery_at,
+           (SELECT created_at FROM outbox_items i WHERE i.kind = c.kind AND i.state = 'pending' ORDER BY id LIMIT 1) AS oldest
+         FROM outbox_counters c`,
+      );
+      let last: number | undefined;
+      for (const row of counters.rows) {
+        const entry = kinds[row.kind as OutboxKind];
+        if (entry) {
+          entry.delivered = row.delivered;
+          if (row.oldest !== null) entry.oldest_pending_age_s = Math.max(0, (now.getTime() - row.oldest) / 1000);
+        }
+        if (row.last_delivery_at !== null && (last === undefined || row.last_delivery_at > last)) last = row.last_delivery_at;
+      }
+      return { kinds, lastDeliveryAt: last === undefined ? undefined : new Date(last) };
+    },
+    async listDeadLetters({ kind, limit, cursor }) {
+      const after = cursor !== undefined && isId(cursor) ? Number(cursor) : 0;
+      const { rows } = await db.query<DeadRow>(
+        `SELECT id, kind, payload_json, error_json, attempts, created_at, dead_at FROM outbox_items
+         WHERE state = 'dead' AND ($1::text IS NULL OR kind = $1::text) AND id > $2 ORDER BY id LIMIT $3`,
+        [kind ?? null, after, limit + 1],
+      );
+      const page = rows.slice(0, limit).map(toDeadLetter);
+      return { items: page, nextCursor: rows.length > limit ? page[page.length - 1]?.id : undefined };
+    },
+    async replayDeadLetters({ ids, kind }, now) {
+      const valid = ids?.filter(isId);
+      if (valid !== undefined && valid.length === 0) return 0;
+      // Back to waiting: the counters grow by what each kind got back, in the same statement.
+      const { rows } = await db.query<{ n: number }>(
+        `WITH replayed AS (
+           UPDATE outbox_items SET state = 'pending', attempts = 0, available_at = $1, dead_at = NULL
+           WHERE state = 'dead' AND ($2::text IS NULL OR kind = $2::text)
+             AND ($3::json IS NULL OR id IN (SELECT value::bigint FROM json_array_elements_text($3::json)))
+           RETURNING kind),
+         per_kind AS (SELECT kind, COUNT(*) AS n FROM replayed GROUP BY kind),
+         counted AS (UPDATE outbox_counters c SET waiting = c.waiting + p.n FROM per_kind p WHERE c.kind = p.kind RETURNING p.n)
+         SELECT COALESCE(SUM(n), 0) AS n FROM per_kind`,
+        [now.getTime(), kind ?? null, valid === undefined ? null : JSON.stringify(valid.map(Number))],
+      );
+      return rows[0]?.n ?? 0;
+    },
+  };
+}
+
+function toDeadLetter(row: DeadRow): DeadLetter {
+  return {
+    id: String(row.id),
+    kind: row.kind as OutboxKind,
+    payload: JSON.parse(row.payload_json) as Record<string, unknown>,
+    error: row.error_json ? (JSON.parse(row.error_json) as OutboxError) : { detail: 'unknown' },
+    attempts: row.attempts,
+    createdAt: new Date(row.created_at),
+    deadAt: new Date(row.dead_at ?? row.created_at),
+  };
+}
