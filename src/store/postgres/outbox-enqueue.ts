@@ -40,7 +40,8 @@ const mergeId = (kind: string, key: string) => `${kind}\u0000${key}`;
  * is checked against the committed count plus what the requests before it in the group added, and a
  * refused request writes nothing, dedupe keys included. The same locks serialise the enqueues of a
  * kind, so two replicas never both insert a pending update for one merge key, and a dedupe key read
- * as unknown stays unknown until this transaction has written it.
+ * as unknown stays unknown until this transaction has written it (an entry with no items locks
+ * nothing: if its key turns out taken at the insert, the transaction runs again).
  */
 async function enqueueGroup(tx: PgExecutor, requests: Request[], cap: number): Promise<Outcome[]> {
   const kinds = [...new Set(requests.flatMap((r) => r.entries.flatMap((e) => e.items.map((i) => i.kind))))].sort();
@@ -119,11 +120,14 @@ async function enqueueGroup(tx: PgExecutor, requests: Request[], cap: number): P
   });
 
   if (newKeys.length > 0) {
-    await tx.query(
+    const { rowCount } = await tx.query(
       `INSERT INTO outbox_dedupe_keys (key, created_at) SELECT t.key, t.created_at FROM json_to_recordset($1::json) AS t(key text, created_at bigint)
        ON CONFLICT (key) DO NOTHING`,
       [JSON.stringify(newKeys)],
     );
+    // A key read as unknown was committed meanwhile by another replica (possible only for an entry
+    // with no items, whose kinds hold no lock): decide the group again on what is committed now.
+    if (rowCount !== newKeys.length) throw Object.assign(new Error('a dedupe key was stored concurrently'), { code: '40001' });
   }
   if (newRows.length > 0) {
     const rows = newRows.map((row) => {

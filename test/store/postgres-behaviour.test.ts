@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OutboxFullError, StorageUnavailableError } from '../../src/lib/errors.js';
+import type { OutboxEntry } from '../../src/store/outbox.js';
+import { pgliteDatabase, type PgDatabase } from '../../src/store/postgres/database.js';
+import { openPostgresStore } from '../../src/store/postgres/open.js';
+import { pgConnectionFailureCode } from '../../src/store/postgres/storage-errors.js';
+
+/** What the PostgreSQL backend adds to the conformance suite: the cap, connection failures, replicas. */
+const T0 = new Date('2026-03-01T12:00:00Z');
+const event = (id: string): OutboxEntry => ({ dedupeKey: `event:${id}`, items: [{ kind: 'event', payload: { unique_id: id } }] });
+const profile = (key: string, payload: Record<string, unknown>): OutboxEntry => ({ items: [{ kind: 'profile', mergeKey: key, payload }] });
+
+const pglite = new PGlite();
+let schemaCounter = 0;
+afterAll(() => pglite.close());
+
+async function pgliteStore(options: { maxPendingPerKind?: number; database?: (db: PgDatabase) => PgDatabase } = {}) {
+  schemaCounter += 1;
+  await pglite.exec(`CREATE SCHEMA behaviour_${schemaCounter}; SET search_path TO behaviour_${schemaCounter}`);
+  const base = pgliteDatabase(pglite, { owned: false });
+  return openPostgresStore({ database: options.database ? options.database(base) : base, maxPendingPerKind: options.maxPendingPerKind });
+}
+
+/** A database that fails every query with `error` while `broken` is set: a server gone away. */
+function breakable(db: PgDatabase, error: Error) {
+  const state = { broken: false };
+  const check = () => {
+    if (state.broken) throw error;
+  };
+  const wrapped: PgDatabase = {
+    target: 'postgres://postgres@db.internal:5432/bridge',
+    query: async (text, values) => (check(), db.query(text, values)),
+    exec: async (sql) => (check(), db.exec(sql)),
+    transaction: async (body) => (check(), db.transaction(body)),
+    close: () => db.close(),
+  };
+  return { state, wrapped };
+}
+
+describe('postgres store: connection failures', () => {
+  it('when errors are classified, then connection losses are storage failures and SQL errors are not', () => {
+    const coded = (code: string) => Object.assign(new Error('x'), { code });
+    expect(pgConnectionFailureCode(coded('ECONNREFUSED'))).toBe('ECONNREFUSED');
+    expect(pgConnectionFailureCode(coded('57P01'))).toBe('57P01');
+    expect(pgConnectionFailureCode(coded('08006'))).toBe('08006');
+    expect(pgConnectionFailureCode(new AggregateError([coded('ECONNREFUSED')], 'connect'))).toBe('ECONNREFUSED');
+    expect(pgConnectionFailureCode(new Error('Connection terminated unexpectedly'))).toBe('connection');
+    expect(pgConnectionFailureCode(coded('23505'))).toBeUndefined();
+    expect(pgConnectionFailureCode(coded('42P01'))).toBeUndefined();
+  });
+
+  it('when the server goes away, then writes fail with StorageUnavailableError, health says why without a password, and recovers once a write commits', async () => {
+    const shutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    let handle: ReturnType<typeof breakable> | undefined;
+    const store = await pgliteStore({ database: (db) => (handle = breakable(db, shutdown)).wrapped });
+    expect(await store.health()).toEqual({ ok: true });
+    handle!.state.broken = true;
+    await expect(store.outbox.enqueue([event('a')], T0)).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(store.inbox.storeDelivery({ klaviyoAccountId: 'A', klaviyoWebhookId: 'w', events: [{ externalId: 'x', topic: 't', payload: {} }] }, T0)).rejects.toMatchObject({ status: 503 });
+    const failing = await store.health();
+    expect(failing.ok).toBe(false);
+    expect(failing.detail).toContain('57P01');
+    expect(failing.detail).toContain('postgres://postgres@db.internal:5432/bridge');
+    handle!.state.broken = false;
+    expect(await store.health()).toEqual({ ok: true });
+    expect(await store.outbox.enqueue([event('a')], T0)).toEqual(['accepted']);
+    await store.close();
+  });
+
+  it('when a query fails for another reason, then the error passes through untouched and health stays ok', async () => {
+    const syntax = Object.assign(new Error('syntax error'), { code: '42601' });
+    let handle: ReturnType<typeof breakable> | undefined;
+    const store = await pgliteStore({ database: (db) => (handle = breakable(db, syntax)).wrapped });
+    handle!.state.broken = true;
+    await expect(store.cache.get('k', T0)).rejects.toBe(syntax);
+    handle!.state.broken = false;
+    expect(await store.health()).toEqual({ ok: true });
+    await store.close();
+  });
+
+  it('when the server cannot be reached at open, then the error names it without the password', async () => {
+    const opening = openPostgresStore({ connectionString: 'postgres://postgres:hunter2@127.0.0.1:1/test' });
+    await expect(opening).rejects.toThrow(/postgres:\/\/postgres@127\.0\.0\.1:1\/test/);
+    await expect(opening).rejects.not.toThrow(/hunter2/);
+  });
+});
+
+describe('postgres store: the per-kind pending cap', () => {
+  it('when a kind is at its cap, then its enqueue is refused with nothing stored, other kinds and merges still go, and room comes back as items leave', async () => {
+    const store = await pgliteStore({ maxPendingPerKind: 2 });
+    expect(await store.outbox.enqueue([event('a'), event('b')], T0)).toEqual(['accepted', 'accepted']);
+    await expect(store.outbox.enqueue([event('c')], T0)).rejects.toBeInstanceOf(OutboxFullError);
+    await expect(store.outbox.enqueue([profile('p', { a: 1 }), event('c')], T0)).rejects.toMatchObject({ code: 'outbox_full' });
+    expect((await store.outbox.stats(T0)).kinds.profile.pending).toBe(0);
+    expect(await store.outbox.enqueue([profile('p', { a: 1 })], T0)).toEqual(['accepted']);
+    const batch = await store.outbox.claim({ kind: 'event', limit: 1, leaseMs: 1_000, now: T0 });
+    await store.outbox.settle(batch.leaseId, [{ id: batch.items[0]!.id, status: 'dead', error: { detail: 'no' } }], T0);
+    // The refused request left no dedupe key behind: it is accepted once there is room.
+    expect(await store.outbox.enqueue([event('c')], T0)).toEqual(['accepted']);
+    await expect(store.outbox.enqueue([event('d')], T0)).rejects.toBeInstanceOf(OutboxFullError);
+    // A replayed dead letter waits again and counts again.
+    expect(await store.outbox.replayDeadLetters({}, T0)).toBe(1);
+    const all = await store.outbox.claim({ kind: 'event', limit: 10, leaseMs: 1_000, now: T0 });
+    await store.outbox.settle(all.leaseId, all.items.map((i) => ({ id: i.id, status: 'delivered' as const })), T0);
+    expect(await store.outbox.enqueue([event('d'), event('e')], T0)).toEqual(['accepted', 'accepted']);
+    await store.close();
+  });
+
+  it('when many requests arrive together (one group commit), then exactly the cap is accepted and each refused one stores nothing', async () => {
+    const store = await pgliteStore({ maxPendingPerKind: 3 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.outbox.enqueue([event(`g${i}`)], T0)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof OutboxFullError)).toHaveLength(3);
+    expect((await store.outbox.stats(T0)).kinds.event.pending).toBe(3);
+    await store.close();
+  });
+});
+
+const url = process.env.KB_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+async function serverProblem(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+const problem = await serverProblem();
+
+describe.skipIf(problem !== undefined)(`postgres store: replicas on one server${problem === undefined ? '' : ` (skipped: no PostgreSQL at ${url}: ${problem})`}`, () => {
+  const schema = `kbr_${randomBytes(4).toString('hex')}`;
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  it('when replicas start together, then the migrations run once; caps, dedupe keys and merges hold across them', async () => {
+    const replicas = await Promise.all(Array.from({ length: 3 }, () => openPostgresStore({ connectionString: url, schema, maxPendingPerKind: 4, maxConnections: 3 })));
+    try {
+      const versions = await replicas[0]!.appliedMigrations();
+      expect(versions).toEqual([1, 2, 3, 4, 5]);
+      const outcomes = await Promise.allSettled(replicas.flatMap((r, i) => [0, 1, 2].map((j) => r.outbox.enqueue([event(`r${i}-${j}`)], T0))));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(4);
+      expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof OutboxFullError)).toHaveLength(5);
+
+      const dupes = await Promise.all(replicas.map((r) => r.outbox.enqueue([{ dedupeKey: 'same', items: [] }], T0)));
+      expect(dupes.flat().filter((d) => d === 'accepted')).toHaveLength(1);
+
+      await Promise.all(replicas.map((r, i) => r.outbox.enqueue([profile('email:x', { [`f${i}`]: i })], T0)));
+      const batch = await replicas[0]!.outbox.claim({ kind: 'profile', limit: 10, leaseMs: 1_000, now: T0 });
+      expect(batch.items).toHaveLength(1);
+      expect(batch.items[0]?.payload).toEqual({ f0: 0, f1: 1, f2: 2 });
+
+      const runs = await Promise.all(replicas.map((r, i) => r.jobRuns.create({ id: `run-${i}`, job: 'race', params: {}, createdAt: T0 })));
+      expect(runs.filter((r) => r.created)).toHaveLength(1);
+
+      const [a, b] = await Promise.all([replicas[1]!.outbox.claim({ kind: 'event', limit: 3, leaseMs: 1_000, now: T0 }), replicas[2]!.outbox.claim({ kind: 'event', limit: 3, leaseMs: 1_000, now: T0 })]);
+      expect(new Set([...a.items, ...b.items].map((i) => i.id)).size).toBe(4);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+    }
+  });
+});
