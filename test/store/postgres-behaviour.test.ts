@@ -119,6 +119,67 @@ describe('postgres store: the per-kind pending cap', () => {
   });
 });
 
+const DAY = 86_400_000;
+const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * DAY);
+const webhookDelivery = (...ids: string[]) => ({ klaviyoAccountId: 'A', klaviyoWebhookId: 'W', events: ids.map((id) => ({ externalId: id, topic: 'event:klaviyo.sent_email', payload: { id } })) });
+
+/** The retention semantics of test/store/inbox-retention.test.ts (SQLite), on this backend. */
+describe('postgres store: webhook inbox retention', () => {
+  type S = Awaited<ReturnType<typeof pgliteStore>>;
+  const storeDispatched = async (store: S, at: Date, ...ids: string[]) => {
+    await store.inbox.storeDelivery(webhookDelivery(...ids), at);
+    const events = (await store.inbox.listUndispatched(100)).filter((e) => ids.includes(e.externalId));
+    await store.inbox.markDispatched(events.map((e) => e.seq), at);
+    return Object.fromEntries(events.map((e) => [e.externalId, e.seq])) as Record<string, number>;
+  };
+  const forward = async (store: S, at: Date, outcomes: Record<number, 'delivered' | 'dead' | 'pending'>) => {
+    const seqs = Object.keys(outcomes).map(Number);
+    await store.forwards.enqueue(seqs.map((eventSeq) => ({ eventSeq, targetUrl: 'http://subscriber.internal/hook' })), at);
+    for (const claimed of await store.forwards.claimDue(at, 100, 1_000)) {
+      const outcome = outcomes[claimed.eventSeq];
+      if (outcome === 'delivered') await store.forwards.record(claimed.id, { kind: 'delivered', status: 200 }, at);
+      else if (outcome === 'dead') await store.forwards.record(claimed.id, { kind: 'dead', status: 500, error: 'gave up' }, at);
+      else await store.forwards.record(claimed.id, { kind: 'retry', status: 503, error: 'later', nextAttemptAt: new Date(at.getTime() + DAY) }, at);
+    }
+  };
+  const storedIds = async (store: S) => (await store.inbox.list({ limit: 100 })).map((e) => e.externalId).sort();
+
+  it('when events are older than the retention, then they go with their delivered forwards, except those still pending dispatch or forwarding', async () => {
+    const store = await pgliteStore();
+    const seqs = await storeDispatched(store, day(0), 'old-done', 'old-no-forward', 'old-pending', 'old-dead');
+    await store.inbox.storeDelivery(webhookDelivery('old-undispatched'), day(0));
+    await forward(store, day(0), { [seqs['old-done']!]: 'delivered', [seqs['old-pending']!]: 'pending', [seqs['old-dead']!]: 'dead' });
+    await storeDispatched(store, day(35), 'recent');
+    expect(await store.inbox.prune({ receivedBefore: day(10), keysBefore: day(-50) })).toEqual({ events: 2, forwards: 1, keys: 0 });
+    expect(await storedIds(store)).toEqual(['old-dead', 'old-pending', 'old-undispatched', 'recent']);
+    expect(await store.forwards.counts()).toEqual({ pending: 1, delivered: 0, dead: 1 });
+    await store.close();
+  });
+
+  it('when Klaviyo retries a pruned event late, then it is still a duplicate; keys go after their cutoff, never while their event is stored', async () => {
+    const store = await pgliteStore();
+    await storeDispatched(store, day(0), 'late-1', 'late-2');
+    await store.inbox.prune({ receivedBefore: day(31), keysBefore: day(-29) });
+    expect(await storedIds(store)).toEqual([]);
+    expect(await store.inbox.storeDelivery(webhookDelivery('late-1', 'late-2', 'fresh'), day(32))).toEqual({ stored: 1, duplicates: 2 });
+    const seqs = await storeDispatched(store, day(40), 'gone', 'kept');
+    await forward(store, day(40), { [seqs['kept']!]: 'pending' });
+    expect(await store.inbox.prune({ receivedBefore: day(50), keysBefore: day(60) })).toEqual({ events: 1, forwards: 0, keys: 3 });
+    expect(await store.inbox.storeDelivery(webhookDelivery('gone', 'kept', 'late-1'), day(61))).toEqual({ stored: 2, duplicates: 1 });
+    await store.close();
+  });
+
+  it('when more events than one prune chunk are due, then every one goes', async () => {
+    const store = await pgliteStore();
+    const ids = Array.from({ length: 1_200 }, (_, i) => `bulk-${i}`);
+    await storeDispatched(store, day(0), ...ids.slice(0, 100));
+    await store.inbox.storeDelivery(webhookDelivery(...ids.slice(100)), day(0));
+    await store.inbox.markDispatched((await store.inbox.listUndispatched(2_000)).map((e) => e.seq), day(0));
+    expect(await store.inbox.prune({ receivedBefore: day(1), keysBefore: day(1) })).toEqual({ events: 1_200, forwards: 0, keys: 1_200 });
+    await store.close();
+  });
+});
+
 const url = process.env.KB_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 async function serverProblem(): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
