@@ -1,40 +1,8 @@
-import type { JobRun, JobRunStatus, JobRunStore } from '../job-runs.js';
+import type { JobRunStore } from '../job-runs.js';
 import type { PgDatabase } from './database.js';
+import { EMPTY_PROGRESS, EMPTY_USAGE, toJobRun, type JobRunRow } from '../sql-rows.js';
 
-interface JobRunRow {
-  seq: number;
-  id: string;
-  job: string;
-  status: JobRunStatus;
-  params_json: string;
-  progress_json: string;
-  usage_json: string;
-  result_json: string | null;
-  error_json: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-const EMPTY_PROGRESS = JSON.stringify({ phase: 'queued', done: 0, total: null });
-const EMPTY_USAGE = JSON.stringify({ klaviyo_requests: 0, mavera_credits: 0 });
 const ACTIVE = "status IN ('queued', 'running')";
-
-function toRun(row: JobRunRow): JobRun {
-  return {
-    id: row.id,
-    job: row.job,
-    status: row.status,
-    params: JSON.parse(row.params_json) as Record<string, unknown>,
-    progress: JSON.parse(row.progress_json) as JobRun['progress'],
-    created_at: row.created_at,
-    started_at: row.started_at,
-    finished_at: row.finished_at,
-    ...(row.result_json !== null ? { result: JSON.parse(row.result_json) as unknown } : {}),
-    ...(row.error_json !== null ? { error: JSON.parse(row.error_json) as JobRun['error'] } : {}),
-    usage: JSON.parse(row.usage_json) as JobRun['usage'],
-  };
-}
 
 export function createPgJobRuns(db: PgDatabase): JobRunStore {
   const page = async (job: string, beforeSeq: number, limit: number) =>
@@ -52,26 +20,26 @@ export function createPgJobRuns(db: PgDatabase): JobRunStore {
           [run.id, run.job, JSON.stringify(run.params), EMPTY_PROGRESS, EMPTY_USAGE, run.createdAt.toISOString()],
         );
         const row = inserted.rows[0];
-        if (row) return { created: true as const, run: toRun(row) };
+        if (row) return { created: true as const, run: toJobRun(row) };
         const active = (await db.query<JobRunRow>(`SELECT * FROM job_runs WHERE job = $1 AND ${ACTIVE} LIMIT 1`, [run.job])).rows[0];
         // Gone in between (it ended): try again.
-        if (active) return { created: false as const, active: toRun(active) };
+        if (active) return { created: false as const, active: toJobRun(active) };
       }
     },
     async get(id) {
       const row = (await db.query<JobRunRow>('SELECT * FROM job_runs WHERE id = $1', [id])).rows[0];
-      return row ? toRun(row) : undefined;
+      return row ? toJobRun(row) : undefined;
     },
     async list(job, { limit, before }) {
       const beforeSeq = before !== undefined && /^\d{1,15}$/.test(before) ? Number(before) : Number.MAX_SAFE_INTEGER;
       const rows = await page(job, beforeSeq, limit + 1);
       const runs = rows.slice(0, limit);
       const last = runs.at(-1);
-      return rows.length > limit && last ? { runs: runs.map(toRun), nextCursor: String(last.seq) } : { runs: runs.map(toRun) };
+      return rows.length > limit && last ? { runs: runs.map(toJobRun), nextCursor: String(last.seq) } : { runs: runs.map(toJobRun) };
     },
     async latest(job) {
       const [row] = await page(job, Number.MAX_SAFE_INTEGER, 1);
-      return row ? toRun(row) : undefined;
+      return row ? toJobRun(row) : undefined;
     },
     async markRunning(id, startedAt) {
       return (await db.query("UPDATE job_runs SET status = 'running', started_at = $1 WHERE id = $2 AND status = 'queued'", [startedAt.toISOString(), id])).rowCount === 1;

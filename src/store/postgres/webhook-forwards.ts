@@ -1,30 +1,7 @@
-import type { ClaimedForward, ForwardDelivery, ForwardState, ForwardStore } from '../webhook-forwards.js';
+import type { ForwardState, ForwardStore } from '../webhook-forwards.js';
 import type { PgDatabase } from './database.js';
+import { FORWARD_COLUMNS, toClaimedForward, toForwardDelivery, type ClaimedForwardRow, type ForwardRow } from '../sql-rows.js';
 
-interface ForwardRow {
-  id: number;
-  event_seq: number;
-  external_id: string;
-  topic: string;
-  target_url: string;
-  state: ForwardState;
-  attempts: number;
-  next_attempt_at: number;
-  last_status: number | null;
-  last_error: string | null;
-  created_at: number;
-  delivered_at: number | null;
-}
-
-interface ClaimedRow extends ForwardRow {
-  payload_json: string;
-  klaviyo_account_id: string | null;
-  klaviyo_webhook_id: string;
-  received_at: number;
-}
-
-const COLUMNS = `f.id, f.event_seq, e.external_id, e.topic, f.target_url, f.state, f.attempts, f.next_attempt_at,
-  f.last_status, f.last_error, f.created_at, f.delivered_at`;
 const idList = (param: string) => `(SELECT value::bigint FROM json_array_elements_text(${param}::json))`;
 
 export function createPgForwards(db: PgDatabase): ForwardStore {
@@ -46,7 +23,7 @@ export function createPgForwards(db: PgDatabase): ForwardStore {
       const at = now.getTime();
       // One statement: lock the due rows (SKIP LOCKED: another replica's claim takes others), lease
       // them by moving next_attempt_at to the lease end, and read them with their events.
-      const { rows } = await db.query<ClaimedRow>(
+      const { rows } = await db.query<ClaimedForwardRow>(
         `WITH due AS (
            SELECT id, next_attempt_at AS due_at FROM webhook_forwards
            WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2
@@ -55,11 +32,11 @@ export function createPgForwards(db: PgDatabase): ForwardStore {
            UPDATE webhook_forwards w SET next_attempt_at = $3, updated_at = $1 FROM due WHERE w.id = due.id
            RETURNING w.id, w.event_seq, w.target_url, w.state, w.attempts, due.due_at AS next_attempt_at,
                      w.last_status, w.last_error, w.created_at, w.delivered_at)
-         SELECT ${COLUMNS}, e.payload_json, e.klaviyo_account_id, e.klaviyo_webhook_id, e.received_at
+         SELECT ${FORWARD_COLUMNS}, e.payload_json, e.klaviyo_account_id, e.klaviyo_webhook_id, e.received_at
          FROM leased f JOIN webhook_events e ON e.seq = f.event_seq ORDER BY f.next_attempt_at, f.id`,
         [at, limit, at + leaseMs],
       );
-      return rows.map(toClaimed);
+      return rows.map(toClaimedForward);
     },
     async record(id, outcome, now) {
       const at = now.getTime();
@@ -79,11 +56,11 @@ export function createPgForwards(db: PgDatabase): ForwardStore {
     },
     async listDead(query) {
       const { rows } = await db.query<ForwardRow>(
-        `SELECT ${COLUMNS} FROM webhook_forwards f JOIN webhook_events e ON e.seq = f.event_seq
+        `SELECT ${FORWARD_COLUMNS} FROM webhook_forwards f JOIN webhook_events e ON e.seq = f.event_seq
          WHERE f.state = 'dead' AND f.id < $1 ORDER BY f.id DESC LIMIT $2`,
         [query.beforeId ?? Number.MAX_SAFE_INTEGER, query.limit],
       );
-      return rows.map(toDelivery);
+      return rows.map(toForwardDelivery);
     },
     async replayDead(ids, now) {
       const at = now.getTime();
@@ -104,32 +81,5 @@ export function createPgForwards(db: PgDatabase): ForwardStore {
       const at = rows[0]?.at;
       return at == null ? undefined : new Date(at);
     },
-  };
-}
-
-function toDelivery(row: ForwardRow): ForwardDelivery {
-  return {
-    id: row.id,
-    eventSeq: row.event_seq,
-    eventExternalId: row.external_id,
-    topic: row.topic,
-    targetUrl: row.target_url,
-    state: row.state,
-    attempts: row.attempts,
-    nextAttemptAt: new Date(row.next_attempt_at),
-    lastStatus: row.last_status ?? undefined,
-    lastError: row.last_error ?? undefined,
-    createdAt: new Date(row.created_at),
-    deliveredAt: row.delivered_at === null ? undefined : new Date(row.delivered_at),
-  };
-}
-
-function toClaimed(row: ClaimedRow): ClaimedForward {
-  return {
-    ...toDelivery(row),
-    payload: JSON.parse(row.payload_json) as unknown,
-    klaviyoAccountId: row.klaviyo_account_id ?? undefined,
-    klaviyoWebhookId: row.klaviyo_webhook_id,
-    receivedAt: new Date(row.received_at),
   };
 }

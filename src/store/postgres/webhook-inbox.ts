@@ -1,20 +1,9 @@
-import type { InboxDeliveryInput, InboxEvent, InboxListQuery, InboxPruneRequest, InboxPruneResult, InboxStore } from '../webhook-inbox.js';
+import type { InboxDeliveryInput, InboxListQuery, InboxPruneRequest, InboxPruneResult, InboxStore } from '../webhook-inbox.js';
 import type { PgDatabase, PgExecutor } from './database.js';
 import { createPgGroupCommit } from './group-commit.js';
 import { inTransaction } from './storage-errors.js';
+import { INBOX_COLUMNS, toInboxEvent, type InboxEventRow } from '../sql-rows.js';
 
-interface EventRow {
-  seq: number;
-  external_id: string;
-  topic: string;
-  payload_json: string;
-  klaviyo_account_id: string | null;
-  klaviyo_webhook_id: string;
-  received_at: number;
-  dispatched_at: number | null;
-}
-
-const COLUMNS = 'seq, external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at, dispatched_at';
 /** Rows per prune transaction, as on SQLite (../sqlite/inbox-prune.ts). */
 const CHUNK_ROWS = 500;
 
@@ -87,12 +76,12 @@ export function createPgInbox(db: PgDatabase): InboxStore {
       if (query.since !== undefined) add('received_at >= ?', query.since.getTime());
       if (query.beforeSeq !== undefined) add('seq < ?', query.beforeSeq);
       params.push(query.limit);
-      const sql = `SELECT ${COLUMNS} FROM webhook_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      const sql = `SELECT ${INBOX_COLUMNS} FROM webhook_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
                    ORDER BY seq DESC LIMIT $${params.length}`;
-      return (await db.query<EventRow>(sql, params)).rows.map(toEvent);
+      return (await db.query<InboxEventRow>(sql, params)).rows.map(toInboxEvent);
     },
     async listUndispatched(limit) {
-      return (await db.query<EventRow>(`SELECT ${COLUMNS} FROM webhook_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1`, [limit])).rows.map(toEvent);
+      return (await db.query<InboxEventRow>(`SELECT ${INBOX_COLUMNS} FROM webhook_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1`, [limit])).rows.map(toInboxEvent);
     },
     async markDispatched(seqs, at) {
       if (seqs.length === 0) return;
@@ -150,17 +139,4 @@ async function prune(db: PgDatabase, { receivedBefore, keysBefore }: InboxPruneR
     if (keys < CHUNK_ROWS) break;
   }
   return result;
-}
-
-function toEvent(row: EventRow): InboxEvent {
-  return {
-    seq: row.seq,
-    externalId: row.external_id,
-    topic: row.topic,
-    payload: JSON.parse(row.payload_json) as unknown,
-    klaviyoAccountId: row.klaviyo_account_id ?? undefined,
-    klaviyoWebhookId: row.klaviyo_webhook_id,
-    receivedAt: new Date(row.received_at),
-    dispatchedAt: row.dispatched_at === null ? undefined : new Date(row.dispatched_at),
-  };
 }

@@ -1,30 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { ClaimedForward, ForwardDelivery, ForwardState, ForwardStore } from '../webhook-forwards.js';
-
-interface ForwardRow {
-  id: number;
-  event_seq: number;
-  external_id: string;
-  topic: string;
-  target_url: string;
-  state: ForwardState;
-  attempts: number;
-  next_attempt_at: number;
-  last_status: number | null;
-  last_error: string | null;
-  created_at: number;
-  delivered_at: number | null;
-}
-
-interface ClaimedRow extends ForwardRow {
-  payload_json: string;
-  klaviyo_account_id: string | null;
-  klaviyo_webhook_id: string;
-  received_at: number;
-}
-
-const COLUMNS = `f.id, f.event_seq, e.external_id, e.topic, f.target_url, f.state, f.attempts, f.next_attempt_at,
-  f.last_status, f.last_error, f.created_at, f.delivered_at`;
+import type { ForwardState, ForwardStore } from '../webhook-forwards.js';
+import { FORWARD_COLUMNS, toClaimedForward, toForwardDelivery, type ClaimedForwardRow, type ForwardRow } from '../sql-rows.js';
 
 export function createSqliteForwards(db: Database): ForwardStore {
   const insert = db.prepare(
@@ -36,8 +12,8 @@ export function createSqliteForwards(db: Database): ForwardStore {
     for (const pair of pairs) created += insert.run(pair.eventSeq, pair.targetUrl, now, now, now).changes;
     return created;
   });
-  const due = db.prepare<[number, number], ClaimedRow>(
-    `SELECT ${COLUMNS}, e.payload_json, e.klaviyo_account_id, e.klaviyo_webhook_id, e.received_at
+  const due = db.prepare<[number, number], ClaimedForwardRow>(
+    `SELECT ${FORWARD_COLUMNS}, e.payload_json, e.klaviyo_account_id, e.klaviyo_webhook_id, e.received_at
      FROM webhook_forwards f JOIN webhook_events e ON e.seq = f.event_seq
      WHERE f.state = 'pending' AND f.next_attempt_at <= ? ORDER BY f.next_attempt_at, f.id LIMIT ?`,
   );
@@ -56,7 +32,7 @@ export function createSqliteForwards(db: Database): ForwardStore {
      updated_at = ? WHERE id = ?`,
   );
   const dead = db.prepare<[number, number], ForwardRow>(
-    `SELECT ${COLUMNS} FROM webhook_forwards f JOIN webhook_events e ON e.seq = f.event_seq
+    `SELECT ${FORWARD_COLUMNS} FROM webhook_forwards f JOIN webhook_events e ON e.seq = f.event_seq
      WHERE f.state = 'dead' AND f.id < ? ORDER BY f.id DESC LIMIT ?`,
   );
   const replayOne = db.prepare(
@@ -82,7 +58,7 @@ export function createSqliteForwards(db: Database): ForwardStore {
       return pairs.length === 0 ? 0 : enqueueAll(pairs, now.getTime());
     },
     async claimDue(now, limit, leaseMs) {
-      return claim(now.getTime(), limit, leaseMs).map(toClaimed);
+      return claim(now.getTime(), limit, leaseMs).map(toClaimedForward);
     },
     async record(id, outcome, now) {
       const at = now.getTime();
@@ -94,7 +70,7 @@ export function createSqliteForwards(db: Database): ForwardStore {
       failed.run(outcome.kind === 'retry' ? 'pending' : 'dead', next, outcome.status ?? null, outcome.error, at, id);
     },
     async listDead(query) {
-      return dead.all(query.beforeId ?? Number.MAX_SAFE_INTEGER, query.limit).map(toDelivery);
+      return dead.all(query.beforeId ?? Number.MAX_SAFE_INTEGER, query.limit).map(toForwardDelivery);
     },
     async replayDead(ids, now) {
       const at = now.getTime();
@@ -109,32 +85,5 @@ export function createSqliteForwards(db: Database): ForwardStore {
       const row = nextDue.get();
       return row?.at == null ? undefined : new Date(row.at);
     },
-  };
-}
-
-function toDelivery(row: ForwardRow): ForwardDelivery {
-  return {
-    id: row.id,
-    eventSeq: row.event_seq,
-    eventExternalId: row.external_id,
-    topic: row.topic,
-    targetUrl: row.target_url,
-    state: row.state,
-    attempts: row.attempts,
-    nextAttemptAt: new Date(row.next_attempt_at),
-    lastStatus: row.last_status ?? undefined,
-    lastError: row.last_error ?? undefined,
-    createdAt: new Date(row.created_at),
-    deliveredAt: row.delivered_at === null ? undefined : new Date(row.delivered_at),
-  };
-}
-
-function toClaimed(row: ClaimedRow): ClaimedForward {
-  return {
-    ...toDelivery(row),
-    payload: JSON.parse(row.payload_json) as unknown,
-    klaviyoAccountId: row.klaviyo_account_id ?? undefined,
-    klaviyoWebhookId: row.klaviyo_webhook_id,
-    receivedAt: new Date(row.received_at),
   };
 }

@@ -1,20 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import type { InboxDeliveryInput, InboxEvent, InboxListQuery, InboxStore } from '../webhook-inbox.js';
+import type { InboxDeliveryInput, InboxListQuery, InboxStore } from '../webhook-inbox.js';
 import { createGroupCommit } from './group-commit.js';
 import { createInboxPrune } from './inbox-prune.js';
-
-interface EventRow {
-  seq: number;
-  external_id: string;
-  topic: string;
-  payload_json: string;
-  klaviyo_account_id: string | null;
-  klaviyo_webhook_id: string;
-  received_at: number;
-  dispatched_at: number | null;
-}
-
-const COLUMNS = 'seq, external_id, topic, payload_json, klaviyo_account_id, klaviyo_webhook_id, received_at, dispatched_at';
+import { INBOX_COLUMNS, toInboxEvent, type InboxEventRow } from '../sql-rows.js';
 
 export function createSqliteInbox(db: Database): InboxStore {
   // The dedupe key decides, not the event row: keys outlive pruned events (inbox-prune.ts), so a late
@@ -41,8 +29,8 @@ export function createSqliteInbox(db: Database): InboxStore {
     }
     return stored;
   });
-  const undispatched = db.prepare<[number], EventRow>(
-    `SELECT ${COLUMNS} FROM webhook_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT ?`,
+  const undispatched = db.prepare<[number], InboxEventRow>(
+    `SELECT ${INBOX_COLUMNS} FROM webhook_events WHERE dispatched_at IS NULL ORDER BY seq LIMIT ?`,
   );
   const markOne = db.prepare('UPDATE webhook_events SET dispatched_at = ? WHERE seq = ? AND dispatched_at IS NULL');
   const markAll = db.transaction((seqs: number[], at: number) => {
@@ -69,29 +57,16 @@ export function createSqliteInbox(db: Database): InboxStore {
         where.push('seq < ?');
         params.push(query.beforeSeq);
       }
-      const sql = `SELECT ${COLUMNS} FROM webhook_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      const sql = `SELECT ${INBOX_COLUMNS} FROM webhook_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
                    ORDER BY seq DESC LIMIT ?`;
-      return db.prepare<unknown[], EventRow>(sql).all(...params, query.limit).map(toEvent);
+      return db.prepare<unknown[], InboxEventRow>(sql).all(...params, query.limit).map(toInboxEvent);
     },
     async listUndispatched(limit) {
-      return undispatched.all(limit).map(toEvent);
+      return undispatched.all(limit).map(toInboxEvent);
     },
     async markDispatched(seqs, at) {
       markAll(seqs, at.getTime());
     },
     prune: createInboxPrune(db),
-  };
-}
-
-function toEvent(row: EventRow): InboxEvent {
-  return {
-    seq: row.seq,
-    externalId: row.external_id,
-    topic: row.topic,
-    payload: JSON.parse(row.payload_json) as unknown,
-    klaviyoAccountId: row.klaviyo_account_id ?? undefined,
-    klaviyoWebhookId: row.klaviyo_webhook_id,
-    receivedAt: new Date(row.received_at),
-    dispatchedAt: row.dispatched_at === null ? undefined : new Date(row.dispatched_at),
   };
 }
