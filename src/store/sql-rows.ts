@@ -3,6 +3,7 @@
  * SQLite and PostgreSQL stores select the same columns (as numbers and JSON text) and read them alike.
  */
 import type { JobRun, JobRunStatus } from './job-runs.js';
+import type { DeadLetter, OutboxError, OutboxItem, OutboxKind } from './outbox.js';
 import type { ClaimedForward, ForwardDelivery, ForwardState } from './webhook-forwards.js';
 import type { InboxEvent } from './webhook-inbox.js';
 
@@ -115,5 +116,49 @@ export function toInboxEvent(row: InboxEventRow): InboxEvent {
     klaviyoWebhookId: row.klaviyo_webhook_id,
     receivedAt: new Date(row.received_at),
     dispatchedAt: row.dispatched_at === null ? undefined : new Date(row.dispatched_at),
+  };
+}
+
+export interface OutboxItemRow {
+  id: number;
+  kind: string;
+  payload_json: string;
+  size_bytes: number;
+  merge_key: string | null;
+  attempts: number;
+  created_at: number;
+}
+
+export const ITEM_COLUMNS = 'id, kind, payload_json, size_bytes, merge_key, attempts, created_at';
+
+export const toItem = (row: OutboxItemRow): OutboxItem => ({
+  id: String(row.id),
+  kind: row.kind as OutboxKind,
+  payload: JSON.parse(row.payload_json) as Record<string, unknown>,
+  mergeKey: row.merge_key ?? undefined,
+  attempts: row.attempts,
+  createdAt: new Date(row.created_at),
+  sizeBytes: row.size_bytes,
+});
+
+export interface DeadLetterRow {
+  id: number;
+  kind: string;
+  payload_json: string;
+  error_json: string | null;
+  attempts: number;
+  created_at: number;
+  dead_at: number | null;
+}
+
+export function toDeadLetter(row: DeadLetterRow): DeadLetter {
+  return {
+    id: String(row.id),
+    kind: row.kind as OutboxKind,
+    payload: JSON.parse(row.payload_json) as Record<string, unknown>,
+    error: row.error_json ? (JSON.parse(row.error_json) as OutboxError) : { detail: 'unknown' },
+    attempts: row.attempts,
+    createdAt: new Date(row.created_at),
+    deadAt: new Date(row.dead_at ?? row.created_at),
   };
 }

@@ -1,40 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { OUTBOX_KINDS, type DeadLetter, type OutboxError, type OutboxItem, type OutboxKind, type OutboxKindStats, type OutboxOutcome, type OutboxStore, type VerifyingJob } from '../outbox.js';
+import { OUTBOX_KINDS, type OutboxKind, type OutboxKindStats, type OutboxOutcome, type OutboxStore, type VerifyingJob } from '../outbox.js';
 import type { PgDatabase, PgExecutor } from './database.js';
 import { createPgEnqueue } from './outbox-enqueue.js';
 import { inTransaction } from './storage-errors.js';
-
-interface ItemRow {
-  id: number;
-  kind: string;
-  payload_json: string;
-  size_bytes: number;
-  merge_key: string | null;
-  attempts: number;
-  created_at: number;
-}
-
-interface DeadRow {
-  id: number;
-  kind: string;
-  payload_json: string;
-  error_json: string | null;
-  attempts: number;
-  created_at: number;
-  dead_at: number | null;
-}
-
-const ITEM_COLUMNS = 'id, kind, payload_json, size_bytes, merge_key, attempts, created_at';
-
-const toItem = (row: ItemRow): OutboxItem => ({
-  id: String(row.id),
-  kind: row.kind as OutboxKind,
-  payload: JSON.parse(row.payload_json) as Record<string, unknown>,
-  mergeKey: row.merge_key ?? undefined,
-  attempts: row.attempts,
-  createdAt: new Date(row.created_at),
-  sizeBytes: row.size_bytes,
-});
+import { ITEM_COLUMNS, toDeadLetter, toItem, type DeadLetterRow, type OutboxItemRow } from '../sql-rows.js';
 
 const isId = (id: string) => /^\d{1,15}$/.test(id);
 
@@ -132,7 +101,7 @@ export function createPgOutbox(db: PgDatabase, options: PgOutboxOptions): Outbox
         // and while the item it waits for is unfinished. The first item is always taken; later ones
         // while the running byte total is within maxBytes.
         return (
-          await tx.query<ItemRow>(
+          await tx.query<OutboxItemRow>(
             `WITH cand AS (
                SELECT id, size_bytes FROM outbox_items a
                WHERE kind = $1 AND state = 'pending' AND available_at <= $2
@@ -168,7 +137,7 @@ export function createPgOutbox(db: PgDatabase, options: PgOutboxOptions): Outbox
       return (await db.query(`UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL WHERE state = 'in_flight'`)).rowCount;
     },
     async verifyingJobs(kind) {
-      const { rows } = await db.query<ItemRow & { job_id: string }>(`SELECT ${ITEM_COLUMNS}, job_id FROM outbox_items WHERE kind = $1 AND state = 'verifying' ORDER BY id`, [kind]);
+      const { rows } = await db.query<OutboxItemRow & { job_id: string }>(`SELECT ${ITEM_COLUMNS}, job_id FROM outbox_items WHERE kind = $1 AND state = 'verifying' ORDER BY id`, [kind]);
       const jobs = new Map<string, VerifyingJob>();
       for (const row of rows) {
         const job = jobs.get(row.job_id) ?? { jobId: row.job_id, items: [] };
@@ -226,7 +195,7 @@ export function createPgOutbox(db: PgDatabase, options: PgOutboxOptions): Outbox
     },
     async listDeadLetters({ kind, limit, cursor }) {
       const after = cursor !== undefined && isId(cursor) ? Number(cursor) : 0;
-      const { rows } = await db.query<DeadRow>(
+      const { rows } = await db.query<DeadLetterRow>(
         `SELECT id, kind, payload_json, error_json, attempts, created_at, dead_at FROM outbox_items
          WHERE state = 'dead' AND ($1::text IS NULL OR kind = $1::text) AND id > $2 ORDER BY id LIMIT $3`,
         [kind ?? null, after, limit + 1],
@@ -254,14 +223,3 @@ export function createPgOutbox(db: PgDatabase, options: PgOutboxOptions): Outbox
   };
 }
 
-function toDeadLetter(row: DeadRow): DeadLetter {
-  return {
-    id: String(row.id),
-    kind: row.kind as OutboxKind,
-    payload: JSON.parse(row.payload_json) as Record<string, unknown>,
-    error: row.error_json ? (JSON.parse(row.error_json) as OutboxError) : { detail: 'unknown' },
-    attempts: row.attempts,
-    createdAt: new Date(row.created_at),
-    deadAt: new Date(row.dead_at ?? row.created_at),
-  };
-}

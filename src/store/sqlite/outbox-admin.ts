@@ -1,18 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import { OUTBOX_KINDS, type DeadLetter, type OutboxError, type OutboxKind, type OutboxKindStats, type OutboxStore } from '../outbox.js';
+import { OUTBOX_KINDS, type OutboxKind, type OutboxKindStats, type OutboxStore } from '../outbox.js';
 import type { OutboxBacklog } from './outbox-backlog.js';
+import { toDeadLetter, type DeadLetterRow } from '../sql-rows.js';
 
 type OutboxAdmin = Pick<OutboxStore, 'readySummary' | 'stats' | 'listDeadLetters' | 'replayDeadLetters'>;
-
-interface DeadRow {
-  id: number;
-  kind: string;
-  payload_json: string;
-  error_json: string | null;
-  attempts: number;
-  created_at: number;
-  dead_at: number | null;
-}
 
 /** The read side and the replay of the outbox: what /v1/sync, /metrics and the worker's pacing ask. */
 export function createSqliteOutboxAdmin(db: Database, backlog: OutboxBacklog): OutboxAdmin {
@@ -38,7 +29,7 @@ export function createSqliteOutboxAdmin(db: Database, backlog: OutboxBacklog): O
   const counters = db.prepare<[], { kind: string; delivered: number; last_delivery_at: number | null }>(
     'SELECT kind, delivered, last_delivery_at FROM outbox_counters',
   );
-  const dead = db.prepare<[{ kind: string | null; after: number; limit: number }], DeadRow>(
+  const dead = db.prepare<[{ kind: string | null; after: number; limit: number }], DeadLetterRow>(
     `SELECT id, kind, payload_json, error_json, attempts, created_at, dead_at FROM outbox_items
      WHERE state = 'dead' AND (@kind IS NULL OR kind = @kind) AND id > @after ORDER BY id LIMIT @limit`,
   );
@@ -105,14 +96,3 @@ export function createSqliteOutboxAdmin(db: Database, backlog: OutboxBacklog): O
   };
 }
 
-function toDeadLetter(row: DeadRow): DeadLetter {
-  return {
-    id: String(row.id),
-    kind: row.kind as OutboxKind,
-    payload: JSON.parse(row.payload_json) as Record<string, unknown>,
-    error: row.error_json ? (JSON.parse(row.error_json) as OutboxError) : { detail: 'unknown' },
-    attempts: row.attempts,
-    createdAt: new Date(row.created_at),
-    deadAt: new Date(row.dead_at ?? row.created_at),
-  };
-}

@@ -4,28 +4,7 @@ import type { ClaimedBatch, ClaimRequest, OutboxItem, OutboxKind, OutboxOutcome,
 import { createSqliteOutboxAdmin } from './outbox-admin.js';
 import { createOutboxBacklog, type OutboxBacklog } from './outbox-backlog.js';
 import { createSqliteEnqueue } from './outbox-enqueue.js';
-
-interface ItemRow {
-  id: number;
-  kind: string;
-  payload_json: string;
-  size_bytes: number;
-  merge_key: string | null;
-  attempts: number;
-  created_at: number;
-}
-
-const ITEM_COLUMNS = 'id, kind, payload_json, size_bytes, merge_key, attempts, created_at';
-
-const toItem = (row: ItemRow): OutboxItem => ({
-  id: String(row.id),
-  kind: row.kind as OutboxKind,
-  payload: JSON.parse(row.payload_json) as Record<string, unknown>,
-  mergeKey: row.merge_key ?? undefined,
-  attempts: row.attempts,
-  createdAt: new Date(row.created_at),
-  sizeBytes: row.size_bytes,
-});
+import { ITEM_COLUMNS, toItem, type OutboxItemRow } from '../sql-rows.js';
 
 /**
  * Outcomes apply to the items of one scope: a claim's lease (state in_flight) or a bulk job
@@ -120,7 +99,7 @@ export function createSqliteOutbox(db: Database, options: SqliteOutboxOptions = 
   );
   // Arrival order; an item waits while another update of the same person is in flight or verifying,
   // and while the item it waits for (that person's profile, for consent) is unfinished.
-  const candidates = db.prepare<[string, number, number], ItemRow>(
+  const candidates = db.prepare<[string, number, number], OutboxItemRow>(
     // INDEXED BY: walk the queue in id order and stop at LIMIT; the planner would otherwise pick the
     // due-time index and sort the whole backlog on every claim.
     `SELECT ${ITEM_COLUMNS} FROM outbox_items a INDEXED BY outbox_items_queue
@@ -142,7 +121,7 @@ export function createSqliteOutbox(db: Database, options: SqliteOutboxOptions = 
   const releaseAll = db.prepare(
     `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL WHERE state = 'in_flight'`,
   );
-  const verifying = db.prepare<[string], ItemRow & { job_id: string }>(
+  const verifying = db.prepare<[string], OutboxItemRow & { job_id: string }>(
     `SELECT ${ITEM_COLUMNS}, job_id FROM outbox_items WHERE kind = ? AND state = 'verifying' ORDER BY id`,
   );
 
