@@ -15,7 +15,8 @@ async function setup(speedUp: number, withApp: boolean) {
   const report = async () => (await (await fetch(`${sandbox.url}/__sandbox/report`)).json()) as SandboxReport;
   // The service as server.ts builds it, its worker sharing the sandbox's speed-up.
   const { service, close: closeService } = benchService({ KLAVIYO_API_KEY: KEY, KLAVIYO_BASE_URL: sandbox.url, INGEST_TOKENS: INGEST }, { klaviyo: { speedUp } }, 'warn');
-  const { store, syncWorker: worker } = service;
+  const { store } = service;
+  const worker = { start: () => service.start() };
   const url = withApp ? `http://127.0.0.1:${(await service.listen(0, '127.0.0.1')).port}` : '';
   const drained = async () => {
     // The poll must not load the worker it measures: stats() counts the whole table (tens of ms at

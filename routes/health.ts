@@ -3,19 +3,25 @@ import { z } from 'zod';
 import type { Metrics } from '../src/lib/metrics.js';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
 import { runReadiness, type ReadinessCheck } from '../src/lib/readiness.js';
+import type { LeadershipStatus } from '../src/store/leadership.js';
+import { replicaFields, replicaFieldsSchema } from './replica-schema.js';
 
 export interface HealthRouterDeps {
   metrics: Metrics;
   readiness: ReadinessCheck[];
   openapi: OpenApiRegistry;
   version: string;
+  /** This replica and the leader, as /readyz reports them. */
+  replicas?: () => LeadershipStatus;
 }
 
 const healthSchema = z.object({ status: z.literal('ok') });
-const readySchema = z.object({
-  status: z.enum(['ok', 'failing']),
-  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
-});
+const readySchema = z
+  .object({
+    status: z.enum(['ok', 'failing']),
+    checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+  })
+  .extend(replicaFieldsSchema.shape);
 
 export function createHealthRouter(deps: HealthRouterDeps): Router {
   const router = Router();
@@ -35,7 +41,7 @@ export function createHealthRouter(deps: HealthRouterDeps): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const report = await runReadiness(deps.readiness);
-    res.status(report.status === 'ok' ? 200 : 503).json(report);
+    res.status(report.status === 'ok' ? 200 : 503).json({ ...report, ...(deps.replicas ? replicaFields(deps.replicas()) : {}) });
   });
   router.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

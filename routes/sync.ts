@@ -1,3 +1,4 @@
+import { replicaFieldsSchema } from './replica-schema.js';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { OpenApiRegistry } from '../src/lib/openapi.js';
@@ -41,7 +42,7 @@ export function createSyncRouter(deps: SyncRouterDeps): Router {
           last_delivery_at: z.string().nullable(),
           last_error: errorSchema.extend({ kind: z.string(), at: z.string() }).nullable(),
           worker: z.object({ running: z.boolean(), auth_paused_until: z.string().nullable() }),
-        }),
+        }).extend(replicaFieldsSchema.shape),
       },
     },
   });

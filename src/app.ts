@@ -18,6 +18,7 @@ import type { ReadinessCheck } from './lib/readiness.js';
 import type { HttpDrain } from './lib/shutdown.js';
 import { requestLogging } from './lib/request-logging.js';
 import { requestMetrics } from './lib/request-metrics.js';
+import type { LeadershipStatus } from './store/leadership.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
@@ -27,6 +28,8 @@ export interface AppDeps {
   tokens: TokenSets;
   /** Extra readiness probes (Klaviyo auth, worker); the store probe is always included. */
   readiness?: ReadinessCheck[];
+  /** This replica and the leader, for /readyz and GET /v1/sync (docs/replicas.md). */
+  replicas?: () => LeadershipStatus;
   /** The job runner (docs/jobs.md); absent → no /v1/jobs routes. */
   jobs?: JobRunner;
   /** Limit for JSON request bodies, in bytes. */
@@ -61,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   const requireAdmin = requireToken(verifyToken, 'admin');
   // Fails after a storage error until a write succeeds, under the free-space floor, and on corruption.
   const storeCheck: ReadinessCheck = { name: 'store', check: () => deps.store.health() };
-  app.use(createHealthRouter({ metrics: deps.metrics, readiness: [storeCheck, ...(deps.readiness ?? [])], openapi, version: deps.version ?? '0.0.0' }));
+  app.use(createHealthRouter({ metrics: deps.metrics, readiness: [storeCheck, ...(deps.readiness ?? [])], openapi, version: deps.version ?? '0.0.0', replicas: deps.replicas }));
   // Outside /v1, so no JSON parser runs before it: the Klaviyo signature covers the raw bytes.
   app.use(createKlaviyoWebhookRouter({ inbox: deps.store.inbox, metrics: deps.metrics, openapi, options: deps.webhooks }));
 
@@ -84,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
       onForwardsRequeued: deps.webhooks?.onForwardsRequeued,
     }),
   );
-  const syncAdmin = createSyncAdmin({ ...deps.sync, outbox: deps.store.outbox, onRequeued: deps.sync?.onEnqueued });
+  const syncAdmin = createSyncAdmin({ ...deps.sync, outbox: deps.store.outbox, onRequeued: deps.sync?.onEnqueued, replicas: deps.replicas });
   v1.use(createSyncRouter({ admin: syncAdmin, requireAdmin, parseJson, openapi }));
   if (deps.jobs) v1.use(createJobsRouter({ runner: deps.jobs, openapi, requireAdmin, parseJson }));
   // What no router claimed: a valid token of either kind, else 401; then the 404 below. No body is read.

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -93,6 +94,7 @@ export const envSchema = z
     LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
     DATA_DIR: withDefault(z.string().min(1), './data'),
     DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+    REPLICA_ID: optional(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 of A–Z a–z 0–9 . _ : -')),
     KLAVIYO_API_KEY: z
       .string({ error: 'KLAVIYO_API_KEY is required' })
       .regex(/^pk_[A-Za-z0-9_]{8,}$/, 'must be a Klaviyo private key (pk_…)'),
@@ -145,6 +147,8 @@ export interface Config {
   logLevel: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** This replica's name in /readyz, /v1/sync and the leader row (REPLICA_ID; default hostname-pid). */
+  replicaId: string;
   klaviyo: {
     apiKey: string;
     baseUrl: string;
@@ -211,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    replicaId: e.REPLICA_ID ?? `${hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 48)}-${process.pid}`,
     klaviyo: {
       apiKey: e.KLAVIYO_API_KEY,
       baseUrl: e.KLAVIYO_BASE_URL.replace(/\/+$/, ''),

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './lib/logger.js';
 import { buildService } from './service.js';
+import { openPostgresStore } from './store/postgres/open.js';
 
 /** The only module with effects: reads the environment, builds the service, listens, handles signals. */
 async function main(): Promise<void> {
@@ -20,11 +21,12 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger({ level: config.logLevel });
-  if (config.databaseUrl) {
-    logger.fatal('DATABASE_URL (PostgreSQL) is not supported yet; unset it to use the embedded store');
-    process.exit(78);
-  }
-  const service = buildService(config, { logger, version: readPackageVersion() });
+  // PostgreSQL (DATABASE_URL): opened, and migrated once across replicas, before anything listens.
+  // A server that cannot be reached ends the start with its place (never its password).
+  const store = config.databaseUrl
+    ? await openPostgresStore({ connectionString: config.databaseUrl, maxPendingPerKind: config.store.maxPendingPerKind })
+    : undefined;
+  const service = buildService(config, { logger, store, version: readPackageVersion() });
   await service.start();
   const { port } = await service.listen();
   logger.info({ host: config.host, port }, 'klaviyo-bridge listening');

@@ -6,17 +6,17 @@ import { createCachedDailyUsage, createKlaviyoService, klaviyoReachabilityCheck,
 import { createMaveraClient, type MaveraClientOptions } from '../services/mavera/index.js';
 import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
 import { createSyncKlaviyoApi } from '../services/sync/klaviyo-sync-api.js';
-import { createSyncWorker, type SyncWorker } from '../services/sync/sync-worker.js';
 import type { SyncTuning } from '../services/sync/sync-tuning.js';
 import type { WebhookEventHandler } from '../services/webhooks/dispatcher.js';
 import type { ForwardWorkerOptions } from '../services/webhooks/forward-worker.js';
-import { createWebhookWorkers, type WebhookWorkers } from '../services/webhooks/webhook-workers.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { closeServerGracefully, createHttpDrain, trackUnusedConnections, type ShutdownOutcome } from './lib/shutdown.js';
-import { startStoreMaintenance, type StoreMaintenance } from './store/maintenance.js';
+import { createLeaderWork } from './leader-work.js';
+import { NotLeaderError, soleLeadership, type Leadership } from './store/leadership.js';
+import { createPgLeadership, type LeadershipTimings } from './store/postgres/leadership.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/store.js';
 
@@ -28,8 +28,12 @@ import type { Store } from './store/store.js';
 export interface ServiceOverrides {
   logger?: Logger;
   metrics?: Metrics;
-  /** An already open store (else the SQLite store in `config.dataDir`). */
+  /** An already open store (else the SQLite store in `config.dataDir`; server.ts opens PostgreSQL's for DATABASE_URL). */
   store?: Store;
+  /** How this replica learns whether it leads (else: alone on SQLite, elected on PostgreSQL with config.databaseUrl). */
+  leadership?: Leadership;
+  /** The PostgreSQL election's timings (tests shorten them). */
+  leadershipTimings?: Partial<LeadershipTimings>;
   clock?: () => Date;
   version?: string;
   /** Extra options of the Klaviyo service (e.g. `speedUp` against a sped-up sandbox, `retry`). */
@@ -73,10 +77,13 @@ export interface Service {
   readonly metrics: Metrics;
   readonly store: Store;
   readonly klaviyo: KlaviyoService;
-  readonly syncWorker: SyncWorker;
   readonly jobs: JobRunner;
-  readonly webhookWorkers: WebhookWorkers;
-  /** Restores what outlives a restart (daily Klaviyo usage, interrupted runs), then starts the background workers. */
+  readonly leadership: Leadership;
+  /**
+   * Checks the store, then campaigns for leadership: the background workers run while this replica
+   * leads (at once on SQLite, when elected on PostgreSQL), after restoring what outlives a term
+   * (Klaviyo usage, interrupted runs).
+   */
   start(): Promise<void>;
   /** Listens on `port`/`host` (default: the config's); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<{ server: Server; port: number }>;
@@ -100,8 +107,8 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     openSqliteStore({ dataDir: config.dataDir, maxPendingPerKind: config.store.maxPendingPerKind, minFreeBytes: config.store.minFreeBytes, quickCheck: config.store.quickCheck });
   const clock = overrides.clock;
 
-  const webhookWorkers = createWebhookWorkers({ store, logger, metrics, forward: config.webhookForward, clock, ...overrides.webhooks });
-  // ONE Klaviyo service (client + limiters) per process, shared by the sync worker and the jobs.
+  const leadership = overrides.leadership ?? defaultLeadership(config, store, logger, overrides.leadershipTimings);
+  // ONE Klaviyo service (client + limiters) per process, used by the leader's drainer and jobs.
   const klaviyoAuth = createKlaviyoAuthMonitor(metrics);
   const klaviyoLogger = logger.child({ component: 'klaviyo' });
   const klaviyo = createKlaviyoService({
@@ -112,11 +119,14 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     metrics,
     logger: klaviyoLogger,
     onAuthStatus: klaviyoAuth.report,
-    // The reporting endpoints' 225-a-day cap counts across restarts.
+    // The reporting endpoints' 225-a-day cap counts across restarts and replicas.
     dailyUsage: createCachedDailyUsage(store.cache, klaviyoLogger),
+    // Only a leader sure of its term calls Klaviyo (docs/replicas.md).
+    mayCall: () => {
+      if (!leadership.mayLead()) throw new NotLeaderError('this replica is not the leader (or cannot confirm it): no Klaviyo call');
+    },
     ...overrides.klaviyo,
   });
-  const syncWorker = createSyncWorker({ outbox: store.outbox, api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger, clock, tuning: overrides.syncTuning });
   // Jobs read Klaviyo through the same service (shared limiters); without MAVERA_API_KEY only dry runs.
   const maveraKey = config.mavera.apiKey;
   const mavera = maveraKey
@@ -139,6 +149,18 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     metrics,
     clock,
   });
+  const leaderWork = createLeaderWork({
+    store,
+    leadership,
+    logger,
+    jobs,
+    limiters: klaviyo.limiters,
+    syncWorker: { api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger, clock, tuning: overrides.syncTuning },
+    webhooks: { logger, metrics, forward: config.webhookForward, clock, ...overrides.webhooks },
+    webhookRetentionDays: config.store.webhookRetentionDays,
+    clock,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  });
 
   const drain = createHttpDrain();
   const app = createApp({
@@ -153,24 +175,24 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     readiness: [
       klaviyoAuth.readiness,
       klaviyoReachabilityCheck(klaviyo.client, { unreachableReadyS: config.klaviyoUnreachableReadyS, clock }),
-      syncWorker.readiness,
+      leaderWork.readiness,
       drain.readiness,
     ],
-    sync: { clock, onEnqueued: syncWorker.notify, workerState: syncWorker.state, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId },
+    replicas: () => leadership.status(),
+    sync: { clock, onEnqueued: leaderWork.notifySync, workerState: leaderWork.workerState, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId },
     webhooks: {
       secrets: config.klaviyo.webhookSecrets,
       toleranceS: config.klaviyo.webhookToleranceS,
       bodyLimitBytes: overrides.limits?.webhookBodyBytes,
       clock,
-      onEventsStored: webhookWorkers.wakeDispatcher,
-      onForwardsRequeued: webhookWorkers.wakeForwarder,
+      onEventsStored: leaderWork.wakeDispatcher,
+      onForwardsRequeued: leaderWork.wakeForwarder,
     },
   });
 
   let server: Server | undefined;
   let unusedConnections: ReturnType<typeof trackUnusedConnections> | undefined;
   let stopping: Promise<ShutdownOutcome | undefined> | undefined;
-  let maintenance: StoreMaintenance | undefined;
 
   return {
     app,
@@ -179,20 +201,14 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     metrics,
     store,
     klaviyo,
-    syncWorker,
     jobs,
-    webhookWorkers,
+    leadership,
     async start() {
       for (const warning of config.warnings) logger.warn(warning);
       // Fails fast when the database cannot be opened or migrated.
       await store.ping();
-      // Webhook retention and cache expiry: once now, then hourly.
-      maintenance = startStoreMaintenance({ store, retentionDays: config.store.webhookRetentionDays, clock, logger: logger.child({ component: 'store' }) });
-      await klaviyo.limiters.restoreDailyUsage();
-      const interruptedRuns = await jobs.recoverInterrupted();
-      if (interruptedRuns > 0) logger.warn({ interruptedRuns }, 'job runs left unfinished by a previous process were marked failed');
-      webhookWorkers.start();
-      await syncWorker.start();
+      leaderWork.begin();
+      await leadership.start(leaderWork);
     },
     listen(port = config.port, host = config.host) {
       const timeouts = { ...HTTP_SERVER_TIMEOUTS, ...overrides.http };
@@ -222,20 +238,23 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
         // Before anything else: /readyz fails and keep-alive clients are told to leave.
         drain.begin();
         // HTTP drains while the background work winds down; the store closes only after both.
-        const [outcome] = await Promise.all([
-          server ? closeServerGracefully(server, timeoutMs, unusedConnections) : Promise.resolve(undefined),
-          jobs.stop(timeoutMs),
-          syncWorker.stop(),
-          webhookWorkers.stop(),
-        ]);
-        // A run a last keep-alive request started while HTTP drained is stopped too, before the store goes.
-        await jobs.stop(1000);
+        // Leader work stops and leadership is handed over (resigned) at once, while HTTP drains.
+        const [outcome] = await Promise.all([server ? closeServerGracefully(server, timeoutMs, unusedConnections) : Promise.resolve(undefined), leadership.stop()]);
         mavera?.stop();
-        await maintenance?.stop();
         await store.close();
         return outcome;
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * On SQLite the one process leads (its lock file keeps it alone); on PostgreSQL the replicas sharing
+ * DATABASE_URL elect one (docs/replicas.md).
+ */
+function defaultLeadership(config: Config, store: Store, logger: Logger, timings: Partial<LeadershipTimings> | undefined): Leadership {
+  if (store.backend === 'sqlite') return soleLeadership(config.replicaId);
+  if (!config.databaseUrl) throw new Error('a PostgreSQL store needs config.databaseUrl (or overrides.leadership) to elect its leader');
+  return createPgLeadership({ connectionString: config.databaseUrl, replicaId: config.replicaId, logger, timings });
 }

@@ -7,7 +7,9 @@ import { benchService } from '../lib/service.js';
  */
 const secret = process.argv[2] ?? 'bench-webhook-secret-0123456789';
 const { service, close } = benchService({ KLAVIYO_WEBHOOK_SECRETS: secret });
-service.webhookWorkers.start();
-void service.listen(0, '127.0.0.1').then(({ port }) => reportPort(port));
+void service
+  .start()
+  .then(() => service.listen(0, '127.0.0.1'))
+  .then(({ port }) => reportPort(port));
 
 process.on('SIGTERM', () => void close().then(() => process.exit(0)));

@@ -44,14 +44,13 @@ export const SHUTDOWN_ERROR: JobRunError = {
 };
 
 /**
- * Executes one queued run to its end: queued → running → succeeded | failed | cancelled. The run's
+ * Executes one run the executor has marked running to its end: succeeded | failed | cancelled. The run's
  * AbortSignal goes to every Klaviyo and Mavera call; the store's status guards make a late finish
  * (after a cancel of a queued run) a no-op.
  */
 export async function executeRun(deps: RunExecutionDeps, job: AnyJobDefinition, run: JobRun, active: ActiveRun): Promise<void> {
   const { store, clock } = deps;
   const logger = deps.logger.child({ job: job.name, runId: run.id });
-  if (!(await store.jobRuns.markRunning(run.id, clock()))) return; // cancelled while queued
   const tracker = createRunTracker(store.jobRuns, run.id, deps.progressIntervalMs);
   const params = run.params as unknown as BaseParams;
   const signal = active.controller.signal;

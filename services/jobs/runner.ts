@@ -12,6 +12,7 @@ import type { KlaviyoReads } from './klaviyo-reads.js';
 import type { MaveraCalls } from './mavera-calls.js';
 import { abortRun, executeRun, type ActiveRun } from './run-execution.js';
 import { systemClock } from '../../src/lib/clock.js';
+import { createWaker } from '../../src/lib/wake.js';
 
 export interface JobRunnerOptions {
   store: Store;
@@ -26,15 +27,24 @@ export interface JobRunnerOptions {
   newId?: () => string;
   /** How often live progress is written to the store, in milliseconds (default 500). */
   progressIntervalMs?: number;
+  /**
+   * How often the executor looks for queued runs another replica created and for cancels requested
+   * on another replica, in milliseconds (default 1000); runs started here are picked up at once.
+   */
+  pollIntervalMs?: number;
 }
 
 export const runLink = (run: Pick<JobRun, 'job' | 'id'>): string => `/v1/jobs/${run.job}/runs/${run.id}`;
 const ended = (run: JobRun) => run.status !== 'queued' && run.status !== 'running';
+const CANCELLED_ERROR = { code: 'cancelled', message: 'The run was cancelled by an operator.' };
+const INTERRUPTED_ERROR = { code: 'interrupted', message: 'The service stopped (crash or restart) before this run finished; start it again.' };
 
 /**
  * Starts, tracks and cancels job runs (docs/jobs.md). Runs are persisted; a job has at most one run
- * queued or running (the store enforces it); each run executes in this process with its own
- * AbortSignal. Runs found unfinished at start-up belonged to a dead process: `recoverInterrupted`.
+ * queued or running (the store enforces it). Any replica creates, reads, waits on and cancels runs;
+ * the executor, which runs only while this replica leads (`startExecuting`, docs/replicas.md),
+ * takes queued runs and executes each with its own AbortSignal. Runs found running when an executor
+ * starts belonged to a process that is gone: they are failed as interrupted.
  */
 export function createJobRunner(options: JobRunnerOptions) {
   const clock = options.clock ?? systemClock;
@@ -42,6 +52,9 @@ export function createJobRunner(options: JobRunnerOptions) {
   const jobs = new Map(options.jobs.map((job) => [job.name, job]));
   const active = new Map<string, ActiveRun & { settled: Promise<void> }>();
   const finished = new EventEmitter().setMaxListeners(0);
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const executorWaker = createWaker();
+  let executor: { store: Store; stopping: boolean; loop: Promise<void> } | undefined;
   const deps = {
     store: options.store,
     klaviyo: options.klaviyo,
@@ -63,6 +76,56 @@ export function createJobRunner(options: JobRunnerOptions) {
     const run = await options.store.jobRuns.get(id);
     if (!run || run.job !== name) throw new NotFoundError(`No run "${id}" of job "${name}".`);
     return run;
+  };
+
+  type Executor = { store: Store; stopping: boolean; loop: Promise<void> };
+  const launch = (current: Executor, job: AnyJobDefinition, run: JobRun) => {
+    const handle = { controller: new AbortController() } as ActiveRun & { settled: Promise<void> };
+    handle.settled = executeRun({ ...deps, store: current.store }, job, run, handle)
+      .catch((error: unknown) => options.logger.error({ err: error, runId: run.id }, 'job run bookkeeping failed'))
+      .finally(() => {
+        active.delete(run.id);
+        finished.emit(run.id);
+      });
+    active.set(run.id, handle);
+  };
+  /** Starts every queued run, oldest first (one run per job is queued or running at most). */
+  const takeQueued = async (current: Executor) => {
+    while (!current.stopping) {
+      const run = await current.store.jobRuns.nextQueued();
+      if (!run) return;
+      const job = jobs.get(run.job);
+      if (!job) {
+        // Queued by a replica of another version that knows a job this one does not.
+        await current.store.jobRuns.finish(run.id, { status: 'failed', finishedAt: clock(), error: { code: 'unknown_job', message: `This version of the service has no job "${run.job}".` } });
+        continue;
+      }
+      // false: cancelled (or taken) since it was read; the next queued one, then.
+      if (await current.store.jobRuns.markRunning(run.id, clock())) launch(current, job, run);
+    }
+  };
+  /** Aborts the runs of this process whose cancel was requested on another replica. */
+  const honourCancelRequests = async (store: Store) => {
+    if (active.size === 0) return;
+    for (const id of await store.jobRuns.cancelRequested([...active.keys()])) {
+      const handle = active.get(id);
+      if (handle) abortRun(handle, 'cancelled');
+    }
+  };
+  const recoverInterrupted = (store: Store = options.store): Promise<number> => store.jobRuns.failRunning(INTERRUPTED_ERROR, clock());
+  const stopExecuting = async (timeoutMs: number): Promise<void> => {
+    const current = executor;
+    if (current) {
+      current.stopping = true;
+      executorWaker.wake();
+      await current.loop;
+      if (executor === current) executor = undefined;
+    }
+    const settling = [...active.values()].map((handle) => {
+      abortRun(handle, 'shutdown');
+      return handle.settled;
+    });
+    await Promise.race([Promise.all(settling), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   };
 
   return {
@@ -93,17 +156,8 @@ export function createJobRunner(options: JobRunnerOptions) {
           extensions: { active_run: { id: outcome.active.id, status: outcome.active.status, links: { self: runLink(outcome.active) } } },
         });
       }
-      const run = outcome.run;
-      const handle = { controller: new AbortController() } as ActiveRun & { settled: Promise<void> };
-      handle.settled = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => executeRun(deps, job, run, handle))
-        .catch((error: unknown) => options.logger.error({ err: error, runId: run.id }, 'job run bookkeeping failed'))
-        .finally(() => {
-          active.delete(run.id);
-          finished.emit(run.id);
-        });
-      active.set(run.id, handle);
-      return run;
+      executorWaker.wake();
+      return outcome.run;
     },
 
     get: runOf,
@@ -133,38 +187,64 @@ export function createJobRunner(options: JobRunnerOptions) {
       return run;
     },
 
-    /** Cancels a queued or running run; 409 when it has already ended. */
+    /**
+     * Cancels a queued or running run; 409 when it has already ended. A run executing here is
+     * aborted at once; one executing on another replica is asked to stop (its executor notices
+     * within the poll interval), so the answer may still say running.
+     */
     async cancel(name: string, id: string): Promise<JobRun> {
       const run = await runOf(name, id);
       if (ended(run)) throw new ConflictError(`Run "${id}" has already ended (${run.status}).`, { code: 'job_run_ended' });
       const handle = active.get(id);
       if (handle) abortRun(handle, 'cancelled');
-      if (run.status === 'queued' || !handle) {
-        await options.store.jobRuns.finish(id, { status: 'cancelled', finishedAt: clock(), error: { code: 'cancelled', message: 'The run was cancelled by an operator.' } });
+      else if (run.status === 'queued') {
+        await options.store.jobRuns.finish(id, { status: 'cancelled', finishedAt: clock(), error: CANCELLED_ERROR });
       }
+      // Running elsewhere, or it started between the read and the finish above: its executor stops it.
+      if (!handle) await options.store.jobRuns.requestCancel(id, clock());
       return (await options.store.jobRuns.get(id)) ?? run;
     },
 
-    /** At start-up: fails runs a previous process left queued or running. */
-    async recoverInterrupted(): Promise<number> {
-      return options.store.jobRuns.failUnfinished(
-        { code: 'interrupted', message: 'The service stopped (crash or restart) before this run finished; start it again.' },
-        clock(),
-      );
+    /** Fails runs a previous executor left running (it is gone); returns how many. */
+    recoverInterrupted,
+
+    /**
+     * While this replica leads: fails the runs a previous executor left running, then executes
+     * queued runs (oldest first) until stopExecuting. `store` is the leader's fenced view of the
+     * store, so a deposed executor's writes fail.
+     */
+    async startExecuting(store: Store = options.store): Promise<void> {
+      if (executor) return;
+      const current: Executor = { store, stopping: false, loop: Promise.resolve() };
+      executor = current;
+      const interrupted = await recoverInterrupted(store);
+      if (interrupted > 0) options.logger.warn({ interruptedRuns: interrupted }, 'job runs left running by a previous executor were marked failed');
+      current.loop = (async () => {
+        while (!current.stopping) {
+          try {
+            await takeQueued(current);
+            await honourCancelRequests(current.store);
+          } catch (error) {
+            options.logger.warn({ err: error }, 'job executor round failed');
+          }
+          if (!current.stopping) await executorWaker.wait(pollIntervalMs);
+        }
+      })();
     },
 
-    /** At shutdown: aborts every run of this process and waits up to `timeoutMs` for them to record it. */
-    async stop(timeoutMs: number): Promise<void> {
-      const settling = [...active.values()].map((handle) => {
-        abortRun(handle, 'shutdown');
-        return handle.settled;
-      });
-      await Promise.race([Promise.all(settling), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
-    },
+    /** Aborts every run of this process and waits up to `timeoutMs` for them to record it; no more runs start here until startExecuting. */
+    stopExecuting,
 
-    /** Resolves when no run of this process is in flight (tests, demo). */
+    /** At shutdown: stopExecuting. */
+    stop: stopExecuting,
+
+    /** Resolves when no run of this process is in flight and none waits for this executor (tests, demo). */
     async idle(): Promise<void> {
-      while (active.size > 0) await Promise.all([...active.values()].map((h) => h.settled));
+      for (;;) {
+        if (active.size > 0) await Promise.all([...active.values()].map((h) => h.settled));
+        else if (executor && (await executor.store.jobRuns.nextQueued())) await new Promise((resolve) => setTimeout(resolve, 5));
+        else return;
+      }
     },
   };
 }

@@ -72,6 +72,8 @@ export class ClassLimiter {
   private readonly dayMs: number | undefined;
   /** The burst window's length in ms (speed-up and guard applied), as the log counts it. */
   private readonly burstMs: number;
+  /** The steady (per-minute) window's length in ms, as the log counts it. */
+  private readonly steadyMs: number;
   /** Start times of this daily-capped class's requests on the wire (Klaviyo may have counted them already). */
   private readonly dailyOnTheWire: number[] = [];
   /** One probe at a time, at growing intervals, while Klaviyo does not answer this class. */
@@ -82,7 +84,9 @@ export class ClassLimiter {
     const rule = (lengthMs: number, limit: number) => ({ lengthMs: lengthMs / speedUp + guardMs, limit });
     const burst = rule(SECOND_MS, budget.burstPerSecond);
     this.burstMs = burst.lengthMs;
-    const rules = [burst, rule(MINUTE_MS, budget.steadyPerMinute)];
+    const steady = rule(MINUTE_MS, budget.steadyPerMinute);
+    this.steadyMs = steady.lengthMs;
+    const rules = [burst, steady];
     if (budget.dailyCap !== undefined) {
       const day = rule(DAY_MS, budget.dailyCap);
       this.dayMs = day.lengthMs;
@@ -93,14 +97,29 @@ export class ClassLimiter {
   }
 
   /**
-   * Counts requests made before this process started (epoch ms), e.g. after a restart. Times older
-   * than the day window are dropped, and times ahead of our clock count as now.
+   * Counts requests made elsewhere or earlier (epoch ms): after a restart, a daily-capped class's
+   * day; after a leader handover, the predecessor's last minute. Times older than the longest window
+   * are dropped, times ahead of our clock count as now, and a time already counted is not counted
+   * again (the same request may come from both the day's record and the predecessor's minute).
    */
   restore(countedAt: readonly number[]): void {
-    if (this.dayMs === undefined) return;
     const now = nowMs(this.options.clock);
-    for (const at of countedAt) if (at > now - this.dayMs) this.log.record(Math.min(at, now));
+    const windowMs = this.dayMs ?? this.steadyMs;
+    const known = new Set(this.log.within(now, windowMs));
+    for (const at of countedAt) {
+      const counted = Math.min(at, now);
+      if (Number.isFinite(counted) && counted > now - windowMs && !known.has(counted)) this.log.record(counted);
+    }
     this.release();
+  }
+
+  /**
+   * The requests a successor must count (epoch ms): those of the last steady window, and each one
+   * still in flight as now (Klaviyo may have counted it already).
+   */
+  recent(): number[] {
+    const now = nowMs(this.options.clock);
+    return [...this.log.within(now, this.steadyMs), ...Array.from({ length: this.inFlight }, () => now)];
   }
 
   /** Resolves when one request of this class may be sent; rejects if `signal` aborts first. */

@@ -45,6 +45,11 @@ export interface KlaviyoClientOptions {
    * and with true after a 2xx (drives /readyz through services/sync/klaviyo-auth-monitor.ts).
    */
   onAuthStatus?: (ok: boolean, error?: KlaviyoAuthError) => void;
+  /**
+   * Asked before every attempt goes out; throws when this process may not call Klaviyo now (a
+   * replica that is not, or is no longer surely, the leader: docs/replicas.md). The slot is given back.
+   */
+  mayCall?: () => void;
 }
 
 export interface KlaviyoRequest {
@@ -164,6 +169,12 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     const url = buildUrl(options.baseUrl, request.path, request.query, limitClass);
     for (;;) {
       const permit = await limiters.acquire(limitClass, request.signal);
+      try {
+        options.mayCall?.();
+      } catch (refusal) {
+        permit.release();
+        throw refusal;
+      }
       const started = nowMs(clock);
       let outcome: KlaviyoOutcome;
       try {

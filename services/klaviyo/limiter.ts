@@ -60,8 +60,15 @@ export interface KlaviyoLimiters {
   budget(limitClass: KlaviyoLimitClassName): KlaviyoBudget;
   /** Per class that has been used: queue length and pause (for GET /v1/sync). */
   stats(): Partial<Record<KlaviyoLimitClassName, ClassLimiterStats>>;
-  /** Loads the daily-capped classes' requests from `dailyUsage`, once (later calls do nothing); call before any request. */
+  /**
+   * Loads the daily-capped classes' requests from `dailyUsage`; call before any request. Again on a
+   * new leader term: a request already counted is not counted twice.
+   */
   restoreDailyUsage(): Promise<void>;
+  /** Per class used, the requests of its last minute (epoch ms), for a successor leader (docs/replicas.md). */
+  recentUsage(): Record<string, number[]>;
+  /** Counts a predecessor's recent requests (recentUsage of another process); unknown classes and bad values are ignored. */
+  restoreRecentUsage(usage: Record<string, unknown> | undefined): void;
 }
 
 /**
@@ -76,7 +83,6 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
   const { dailyUsage, random = Math.random } = options;
   const outage: OutageBackoffOptions = { ...DEFAULT_OUTAGE_BACKOFF, ...options.outageBackoff };
   if (!(outage.openAfterFailures >= 1)) throw new RangeError('outageBackoff.openAfterFailures must be ≥ 1');
-  let restored = false;
 
   const budget = (limitClass: KlaviyoLimitClassName) =>
     scaleBudget(options.budgetOverrides?.[limitClass] ?? KLAVIYO_LIMIT_CLASSES[limitClass], rateShare);
@@ -107,9 +113,24 @@ export function createKlaviyoLimiters(options: KlaviyoLimitersOptions): KlaviyoL
       for (const [name, limiter] of limiters) stats[name] = limiter.stats();
       return stats;
     },
+    recentUsage() {
+      const usage: Record<string, number[]> = {};
+      for (const [name, limiter] of limiters) {
+        const times = limiter.recent();
+        if (times.length > 0) usage[name] = times;
+      }
+      return usage;
+    },
+    restoreRecentUsage(usage) {
+      if (!usage) return;
+      for (const [name, times] of Object.entries(usage)) {
+        if (!Object.hasOwn(KLAVIYO_LIMIT_CLASSES, name) || !Array.isArray(times)) continue;
+        const valid = times.filter((at): at is number => typeof at === 'number' && Number.isFinite(at));
+        if (valid.length > 0) limiterFor(name as KlaviyoLimitClassName).restore(valid);
+      }
+    },
     async restoreDailyUsage() {
-      if (!dailyUsage || restored) return;
-      restored = true;
+      if (!dailyUsage) return;
       const capped = (Object.keys(KLAVIYO_LIMIT_CLASSES) as KlaviyoLimitClassName[]).filter((name) => budget(name).dailyCap !== undefined);
       for (const name of capped) {
         const countedAt = await dailyUsage.load(name);

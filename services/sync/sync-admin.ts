@@ -20,6 +20,8 @@ export interface SyncAdminDeps {
   workerState?: () => SyncWorkerState;
   /** Per Klaviyo limit class: queue length and pause (the shared limiters' stats). */
   limiterStats?: () => Partial<Record<string, { queued: number; paused_until: string | null }>>;
+  /** This replica and the leader (GET /v1/sync `replica`, `leader`). */
+  replicas?: () => { replica: { id: string; role: 'leader' | 'follower' }; leader: { id: string; epoch: number; since: string } | null };
   /** Wakes the worker after a replay. */
   onRequeued?: () => void;
   clock?: () => Date;
@@ -38,6 +40,7 @@ export function createSyncAdmin(deps: SyncAdminDeps) {
         last_delivery_at: stats.lastDeliveryAt?.toISOString() ?? null,
         last_error: worker?.last_error ?? null,
         worker: worker ? { running: worker.running, auth_paused_until: worker.auth_paused_until } : { running: false, auth_paused_until: null },
+        ...(deps.replicas ? { replica: deps.replicas().replica, leader: deps.replicas().leader } : {}),
       };
     },
     async deadLetters(query: z.output<typeof deadLetterQuerySchema>) {

@@ -78,9 +78,19 @@ export interface JobRunStore {
   updateProgress(id: string, progress: JobRunProgress, usage: JobRunUsage): Promise<void>;
   /** Ends a queued or running run; false (and no change) when it had already ended. */
   finish(id: string, outcome: JobRunFinish): Promise<boolean>;
+  /** The oldest queued run, for the process that executes runs (the leader). */
+  nextQueued(): Promise<JobRun | undefined>;
   /**
-   * Fails every queued or running run with `error` (used at start-up: no process runs them any
-   * more, since runs live in the process that started them). Returns how many were failed.
+   * Asks whoever executes a running run to cancel it (the run may run on another replica): true
+   * when the run is running and the request was recorded, false (no change) otherwise.
    */
-  failUnfinished(error: JobRunError, finishedAt: Date): Promise<number>;
+  requestCancel(id: string, at: Date): Promise<boolean>;
+  /** Which of these runs are running with a cancel requested. */
+  cancelRequested(ids: readonly string[]): Promise<string[]>;
+  /**
+   * Fails every running run with `error` (used when a process takes over execution, at start-up or
+   * on a new leader: the process that ran them is gone). Queued runs stay queued for the new
+   * executor. Returns how many were failed.
+   */
+  failRunning(error: JobRunError, finishedAt: Date): Promise<number>;
 }

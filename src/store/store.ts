@@ -21,6 +21,13 @@ export interface Store {
   /** Versions of the migrations applied, ascending. */
   appliedMigrations(): Promise<number[]>;
   close(): Promise<void>;
+  /**
+   * The store as the leader of `epoch` uses it (docs/replicas.md): on PostgreSQL every write first
+   * checks that `epoch` is still the current one, and a superseded epoch's write throws
+   * FencedOutError (./leadership.ts), changes nothing and calls `onFencedOut`. On SQLite, whose one
+   * process is the only leader there can be, the store itself. Closing the view closes nothing.
+   */
+  fencedTo(epoch: number, onFencedOut: (epoch: number) => void): Store;
   cache: CacheStore;
   jobRuns: JobRunStore;
   inbox: InboxStore;

@@ -188,8 +188,7 @@ describe('createApp edges', () => {
     const ok = await request(app).get('/readyz');
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ status: 'ok', checks: { store: { ok: true }, worker: { ok: true } } });
-    await service.syncWorker.stop();
-    await service.webhookWorkers.stop();
+    await service.leadership.stop();
     await store.close();
     const failing = await request(app).get('/readyz');
     expect(failing.status).toBe(503);

@@ -86,12 +86,14 @@ describe('job runner', () => {
     await expect(h.runner.cancel('controlled', run.id)).rejects.toMatchObject({ status: 409 });
   });
 
-  it('when a queued run is cancelled before it starts, then the job never runs', async () => {
+  it('when a queued run is cancelled before an executor takes it, then the job never runs', async () => {
     let ran = false;
     const job = defineJob({ name: 'never', description: '', params: z.strictObject(baseParamsShape), run: async () => { ran = true; } });
-    h = buildRunnerHarness({ jobs: [job], klaviyo, mavera: buildFakeMavera() });
+    // No executor yet (as while no replica leads): the run stays queued.
+    h = buildRunnerHarness({ jobs: [job], klaviyo, mavera: buildFakeMavera(), execute: false });
     const run = await h.runner.start('never', { dryRun: true });
     expect((await h.runner.cancel('never', run.id)).status).toBe('cancelled');
+    await h.runner.startExecuting();
     await h.runner.idle();
     expect(ran).toBe(false);
     expect((await h.runner.get('never', run.id)).status).toBe('cancelled');
@@ -106,12 +108,36 @@ describe('job runner', () => {
     expect(await h.runner.get('controlled', run.id)).toMatchObject({ status: 'failed', error: { code: 'shutdown' } });
   });
 
-  it('when a previous process died with a run in progress, then the next start marks it failed with a clear reason', async () => {
+  it('when runs are queued while no executor runs, then the executor that starts takes them, oldest first', async () => {
+    const order: string[] = [];
+    const job = (name: string) => defineJob({ name, description: '', params: z.strictObject(baseParamsShape), run: async () => { order.push(name); return { name }; } });
+    h = buildRunnerHarness({ jobs: [job('first'), job('second')], klaviyo, mavera: buildFakeMavera(), execute: false });
+    const first = await h.runner.start('first', { dryRun: true });
+    const second = await h.runner.start('second', { dryRun: true });
+    expect((await h.runner.get('first', first.id)).status).toBe('queued');
+    await h.runner.startExecuting();
+    await h.runner.idle();
+    expect(order).toEqual(['first', 'second']);
+    expect(await h.runner.get('second', second.id)).toMatchObject({ status: 'succeeded', result: { name: 'second' } });
+  });
+
+  it('when a cancel of a running run is recorded by another replica, then this executor aborts it within its poll interval', async () => {
     const { job } = buildControlledJob();
     h = buildRunnerHarness({ jobs: [job], klaviyo, mavera: buildFakeMavera() });
+    const run = await h.runner.start('controlled', { dryRun: true });
+    await vi.waitFor(async () => expect((await h!.runner.get('controlled', run.id)).status).toBe('running'), { interval: 5 });
+    // What a follower's DELETE does: it has no handle on the run, so it asks through the store.
+    expect(await h.store.jobRuns.requestCancel(run.id, new Date())).toBe(true);
+    const ended = await h.runner.wait('controlled', run.id, 5000);
+    expect(ended).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+  });
+
+  it('when a previous process died with a run in progress, then the next executor marks it failed with a clear reason', async () => {
+    const { job } = buildControlledJob();
+    h = buildRunnerHarness({ jobs: [job], klaviyo, mavera: buildFakeMavera(), execute: false });
     await h.store.jobRuns.create({ id: 'orphan', job: 'controlled', params: {}, createdAt: new Date() });
     await h.store.jobRuns.markRunning('orphan', new Date());
-    expect(await h.runner.recoverInterrupted()).toBe(1);
+    await h.runner.startExecuting();
     const run = await h.runner.get('controlled', 'orphan');
     expect(run).toMatchObject({ status: 'failed', error: { code: 'interrupted' } });
     expect(run.error?.message).toMatch(/stopped .* before this run finished/);

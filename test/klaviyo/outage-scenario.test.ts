@@ -61,7 +61,7 @@ async function start(): Promise<{ sandbox: KlaviyoSandbox; service: Service; htt
     klaviyo: { speedUp: SPEED_UP, retry: { maxAttempts: 4, baseDelayMs: 500 / SPEED_UP, maxDelayMs: 30_000 / SPEED_UP }, timeoutMs: 30_000 / SPEED_UP, random: seededRandom(42) },
     syncTuning: scaledTuning(SPEED_UP),
   });
-  await service.syncWorker.start();
+  await service.start();
   stop = async () => {
     await service.stop(2_000);
     await sandbox.close();

@@ -204,8 +204,9 @@ describe('the dispatcher', () => {
       overrides: { webhooks: { dispatcherPollIntervalMs: 60_000, forwardWorker: { pollIntervalMs: 60_000 } } },
     });
     const { app, service } = built;
-    const workers = service.webhookWorkers;
-    workers.start();
+    // The leader's background work, as server.ts starts it.
+    const workers = { start: () => service.start(), stop: () => service.leadership.stop() };
+    await workers.start();
     const d = signKlaviyoDelivery({ secret: SECRET_CURRENT, body: buildKlaviyoDeliveryBody() });
     expect((await request(app).post('/webhooks/klaviyo').set(d.headers).send(d.body)).status).toBe(200);
     // Both loops sleep 60 s between polls: only the wake-ups can deliver within the wait.

@@ -64,8 +64,20 @@ export function createPgJobRuns(db: PgDatabase): JobRunStore {
       );
       return result.rowCount === 1;
     },
-    async failUnfinished(error, finishedAt) {
-      return (await db.query(`UPDATE job_runs SET status = 'failed', finished_at = $1, error_json = $2 WHERE ${ACTIVE}`, [finishedAt.toISOString(), JSON.stringify(error)])).rowCount;
+    async nextQueued() {
+      const row = (await db.query<JobRunRow>("SELECT * FROM job_runs WHERE status = 'queued' ORDER BY seq LIMIT 1")).rows[0];
+      return row ? toJobRun(row) : undefined;
+    },
+    async requestCancel(id, at) {
+      return (await db.query("UPDATE job_runs SET cancel_requested_at = $1 WHERE id = $2 AND status = 'running'", [at.toISOString(), id])).rowCount === 1;
+    },
+    async cancelRequested(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.query<{ id: string }>("SELECT id FROM job_runs WHERE id = ANY($1::text[]) AND status = 'running' AND cancel_requested_at IS NOT NULL", [ids]);
+      return rows.rows.map((row) => row.id);
+    },
+    async failRunning(error, finishedAt) {
+      return (await db.query("UPDATE job_runs SET status = 'failed', finished_at = $1, error_json = $2 WHERE status = 'running'", [finishedAt.toISOString(), JSON.stringify(error)])).rowCount;
     },
   };
 }

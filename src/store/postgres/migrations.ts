@@ -137,4 +137,22 @@ export const pgMigrations: PgMigration[] = [
         filler bytea NOT NULL
       );`,
   },
+  {
+    version: 6,
+    name: 'replicas: the leader row (epoch for fencing, holder, heartbeat, its report); job run cancel requests',
+    sql: `
+      -- One row. epoch grows by one with every leader elected: a leader's writes check it (fencing).
+      -- heartbeat_at is the database's clock (epoch ms); report_json is what the leader last published:
+      -- its worker state, and its recent Klaviyo limiter usage for a successor to start from.
+      CREATE TABLE replica_leader (
+        id            integer PRIMARY KEY CHECK (id = 1),
+        epoch         bigint NOT NULL DEFAULT 0,
+        holder        text,
+        since         bigint,
+        heartbeat_at  bigint,
+        report_json   text
+      );
+      INSERT INTO replica_leader (id) VALUES (1);
+      ALTER TABLE job_runs ADD COLUMN cancel_requested_at text;`,
+  },
 ];

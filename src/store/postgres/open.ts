@@ -3,6 +3,7 @@ import { guardSubStore } from '../guard.js';
 import type { Store } from '../store.js';
 import { createPgCache } from './cache.js';
 import { describeConnectionString, poolDatabase, type PgDatabase } from './database.js';
+import { fencedDatabase } from './fenced.js';
 import { createPgHealth } from './health.js';
 import { createPgJobRuns } from './job-runs.js';
 import { applyPgMigrations } from './migrate.js';
@@ -52,6 +53,8 @@ function databaseOf(options: PostgresStoreOptions): PgDatabase {
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 5_000,
     keepAlive: true,
+    // A transaction left open by a replica that went silent must not hold its row locks (the leader row's share lock, say) for long.
+    idle_in_transaction_session_timeout: 15_000,
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
   });
   // An idle client whose server went away emits 'error' on the pool; without a listener it would
@@ -62,7 +65,7 @@ function databaseOf(options: PostgresStoreOptions): PgDatabase {
 
 /**
  * Opens (migrating) the store on PostgreSQL (docs/architecture.md#storage): the same Store as
- * openSqliteStore, for several replicas sharing one database. Not wired into the service yet.
+ * openSqliteStore, for several replicas sharing one database (DATABASE_URL).
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const db = databaseOf(options);
@@ -73,8 +76,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw new PostgresStoreOpenError(db.target, error);
   }
   const health = createPgHealth(db);
+  const maxPendingPerKind = options.maxPendingPerKind ?? DEFAULT_MAX_PENDING_PER_KIND;
   let closed = false;
-  return {
+  const subStores = (on: PgDatabase) => ({
+    cache: guardSubStore('cache', createPgCache(on), health),
+    jobRuns: guardSubStore('jobRuns', createPgJobRuns(on), health),
+    inbox: guardSubStore('inbox', createPgInbox(on), health, ['storeDelivery']),
+    forwards: guardSubStore('forwards', createPgForwards(on), health),
+    outbox: guardSubStore('outbox', createPgOutbox(on, { maxPendingPerKind }), health, ['enqueue']),
+  });
+  const store: Store = {
     backend: 'postgres',
     async ping() {
       try {
@@ -93,10 +104,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       health.closed();
       await db.close();
     },
-    cache: guardSubStore('cache', createPgCache(db), health),
-    jobRuns: guardSubStore('jobRuns', createPgJobRuns(db), health),
-    inbox: guardSubStore('inbox', createPgInbox(db), health, ['storeDelivery']),
-    forwards: guardSubStore('forwards', createPgForwards(db), health),
-    outbox: guardSubStore('outbox', createPgOutbox(db, { maxPendingPerKind: options.maxPendingPerKind ?? DEFAULT_MAX_PENDING_PER_KIND }), health, ['enqueue']),
+    fencedTo(epoch, onFencedOut) {
+      const view: Store = { ...store, close: async () => undefined, fencedTo: store.fencedTo, ...subStores(fencedDatabase(db, epoch, onFencedOut)) };
+      return view;
+    },
+    ...subStores(db),
   };
+  return store;
 }

@@ -23,8 +23,11 @@ export function createSqliteJobRuns(db: Database): JobRunStore {
        usage_json = COALESCE(?, usage_json), progress_json = COALESCE(?, progress_json)
      WHERE id = ? AND status IN ('queued', 'running')`,
   );
-  const failAll = db.prepare(
-    "UPDATE job_runs SET status = 'failed', finished_at = ?, error_json = ? WHERE status IN ('queued', 'running')",
+  const failRunning = db.prepare("UPDATE job_runs SET status = 'failed', finished_at = ?, error_json = ? WHERE status = 'running'");
+  const oldestQueued = db.prepare<[], JobRunRow>("SELECT * FROM job_runs WHERE status = 'queued' ORDER BY seq LIMIT 1");
+  const requestCancel = db.prepare("UPDATE job_runs SET cancel_requested_at = ? WHERE id = ? AND status = 'running'");
+  const cancelRequested = db.prepare<[string], { id: string }>(
+    "SELECT id FROM job_runs WHERE id IN (SELECT value FROM json_each(?)) AND status = 'running' AND cancel_requested_at IS NOT NULL",
   );
 
   const createAtomically = db.transaction((run: Parameters<JobRunStore['create']>[0]) => {
@@ -71,8 +74,18 @@ export function createSqliteJobRuns(db: Database): JobRunStore {
       ).changes;
       return changes === 1;
     },
-    async failUnfinished(error, finishedAt) {
-      return failAll.run(finishedAt.toISOString(), JSON.stringify(error)).changes;
+    async nextQueued() {
+      const row = oldestQueued.get();
+      return row ? toJobRun(row) : undefined;
+    },
+    async requestCancel(id, at) {
+      return requestCancel.run(at.toISOString(), id).changes === 1;
+    },
+    async cancelRequested(ids) {
+      return ids.length === 0 ? [] : cancelRequested.all(JSON.stringify(ids)).map((row) => row.id);
+    },
+    async failRunning(error, finishedAt) {
+      return failRunning.run(finishedAt.toISOString(), JSON.stringify(error)).changes;
     },
   };
 }

@@ -117,6 +117,7 @@ function assembleStore(db: Database, options: SqliteStoreOptions & { file: strin
       db.close();
       options.release();
     },
+    fencedTo: () => store,
     cache: guardSubStore('cache', createSqliteCache(db), health),
     jobRuns: guardSubStore('jobRuns', createSqliteJobRuns(db), health),
     inbox: guardSubStore('inbox', createSqliteInbox(db), health, ['storeDelivery']),

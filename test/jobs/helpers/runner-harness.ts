@@ -27,6 +27,8 @@ export function buildRunnerHarness(options: {
   mavera?: MaveraCalls | undefined;
   clock?: () => Date;
   dataDir?: string;
+  /** Whether the runner executes runs from the start, as a leader does (default true). */
+  execute?: boolean;
 }): RunnerHarness {
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kb-jobs-'));
   const store = openSqliteStore({ dataDir: dir });
@@ -52,6 +54,7 @@ export function buildRunnerHarness(options: {
     progressIntervalMs: 20,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  if (options.execute !== false) void runner.startExecuting();
   return {
     store,
     runner,

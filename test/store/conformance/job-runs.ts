@@ -123,7 +123,7 @@ export function jobRunsConformance(harness: StoreHarness): void {
       expect(await store.jobRuns.latest('never-ran')).toBeUndefined();
     });
 
-    it('when the process died with runs unfinished, then failUnfinished fails exactly those, surviving a restart', async () => {
+    it('when the executor died with runs unfinished, then failRunning fails the running ones and queued ones wait for the next executor, surviving a restart', async () => {
       store = await harness.open();
       const running = buildNewRun({ job: 'a' });
       const queued = buildNewRun({ job: 'b' });
@@ -133,11 +133,43 @@ export function jobRunsConformance(harness: StoreHarness): void {
       await store.jobRuns.finish(done.id, { status: 'succeeded', finishedAt: new Date() });
       store = await harness.reopen(store);
       const error = { code: 'interrupted', message: 'the process stopped' };
-      expect(await store.jobRuns.failUnfinished(error, new Date('2026-02-01T00:00:00Z'))).toBe(2);
+      expect(await store.jobRuns.failRunning(error, new Date('2026-02-01T00:00:00Z'))).toBe(1);
       expect(await store.jobRuns.get(running.id)).toMatchObject({ status: 'failed', error, finished_at: '2026-02-01T00:00:00.000Z' });
-      expect(await store.jobRuns.get(queued.id)).toMatchObject({ status: 'failed', error });
+      expect(await store.jobRuns.get(queued.id)).toMatchObject({ status: 'queued' });
       expect(await store.jobRuns.get(done.id)).toMatchObject({ status: 'succeeded' });
       expect(await store.jobRuns.get('missing')).toBeUndefined();
+    });
+
+    it('when runs are queued, then nextQueued hands out the oldest queued one, and none once all have started', async () => {
+      store = await harness.open();
+      expect(await store.jobRuns.nextQueued()).toBeUndefined();
+      const first = buildNewRun({ job: 'q1' });
+      const second = buildNewRun({ job: 'q2' });
+      await store.jobRuns.create(first);
+      await store.jobRuns.create(second);
+      expect((await store.jobRuns.nextQueued())?.id).toBe(first.id);
+      await store.jobRuns.markRunning(first.id, new Date());
+      expect((await store.jobRuns.nextQueued())?.id).toBe(second.id);
+      await store.jobRuns.finish(second.id, { status: 'cancelled', finishedAt: new Date() });
+      expect(await store.jobRuns.nextQueued()).toBeUndefined();
+    });
+
+    it('when a cancel is requested, then only a running run records it, and cancelRequested names exactly those among the ids asked', async () => {
+      store = await harness.open();
+      const running = buildNewRun({ job: 'c1' });
+      const other = buildNewRun({ job: 'c2' });
+      const queued = buildNewRun({ job: 'c3' });
+      for (const r of [running, other, queued]) await store.jobRuns.create(r);
+      await store.jobRuns.markRunning(running.id, new Date());
+      await store.jobRuns.markRunning(other.id, new Date());
+      expect(await store.jobRuns.cancelRequested([running.id, other.id])).toEqual([]);
+      expect(await store.jobRuns.requestCancel(running.id, new Date())).toBe(true);
+      expect(await store.jobRuns.requestCancel(queued.id, new Date())).toBe(false);
+      expect(await store.jobRuns.requestCancel('missing', new Date())).toBe(false);
+      expect(await store.jobRuns.cancelRequested([running.id, other.id, queued.id, 'missing'])).toEqual([running.id]);
+      expect(await store.jobRuns.cancelRequested([])).toEqual([]);
+      await store.jobRuns.finish(running.id, { status: 'cancelled', finishedAt: new Date() });
+      expect(await store.jobRuns.cancelRequested([running.id])).toEqual([]);
     });
   });
 }

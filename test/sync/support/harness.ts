@@ -7,7 +7,6 @@ import { createLogger } from '../../../src/lib/logger.js';
 import type { createMetrics } from '../../../src/lib/metrics.js';
 import { buildService } from '../../../src/service.js';
 import type { Store } from '../../../src/store/store.js';
-import type { SyncWorker } from '../../../services/sync/sync-worker.js';
 import type { SyncTuning } from '../../../services/sync/sync-tuning.js';
 import { captureLogs } from '../../helpers/foundation-app.js';
 import { tempDir } from '../../helpers/temp-dirs.js';
@@ -33,7 +32,8 @@ export interface SyncHarness {
   http: ReturnType<typeof supertest>;
   sandbox: KlaviyoSandbox;
   store: Store;
-  worker: SyncWorker;
+  /** The leader's background work (drainer, webhook workers, jobs): started and stopped as a restart would. */
+  worker: { start(): Promise<void>; stop(): Promise<void> };
   metrics: ReturnType<typeof createMetrics>;
   logs: ReturnType<typeof captureLogs>;
   /** Resolves once nothing is pending or in flight (dead letters stay). */
@@ -96,7 +96,8 @@ export async function startSyncHarness(
     klaviyo: { speedUp: sandbox.speedUp, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 }, outageBackoff: { baseDelayMs: 20, maxDelayMs: 200 } },
     syncTuning: { ...FAST_TUNING, ...options.tuning },
   });
-  const { app, store, metrics, syncWorker: worker } = service;
+  const { app, store, metrics } = service;
+  const worker = { start: () => service.start(), stop: () => service.leadership.stop() };
   if (options.startWorker !== false) await worker.start();
 
   return {

@@ -5,6 +5,7 @@ import webhooks from './003-webhooks.js';
 import jobRuns from './004-job-runs.js';
 import outboxVerifying from './005-outbox-verifying.js';
 import webhookRetention from './006-webhook-retention.js';
+import replicas from './007-replicas.js';
 
 export interface Migration {
   /** Strictly increasing; never reuse or edit an applied version, add a new one. */
@@ -13,4 +14,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: Migration[] = [foundation, outbox, webhooks, jobRuns, outboxVerifying, webhookRetention];
+export const migrations: Migration[] = [foundation, outbox, webhooks, jobRuns, outboxVerifying, webhookRetention, replicas];
