@@ -121,6 +121,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     onAuthStatus: klaviyoAuth.report,
     // The reporting endpoints' 225-a-day cap counts across restarts and replicas.
     dailyUsage: createCachedDailyUsage(store.cache, klaviyoLogger),
+    userAgent: `klaviyo-bridge/${overrides.version ?? '0.0.0'} (replica ${config.replicaId})`,
     // Only a leader sure of its term calls Klaviyo (docs/replicas.md).
     mayCall: () => {
       if (!leadership.mayLead()) throw new NotLeaderError('this replica is not the leader (or cannot confirm it): no Klaviyo call');

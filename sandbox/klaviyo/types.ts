@@ -119,6 +119,8 @@ export interface ReceivedRequest {
   status: number;
   /** Epoch milliseconds when the request arrived. */
   at: number;
+  /** The User-Agent header (klaviyo-bridge names its replica there), or '' without one. */
+  userAgent: string;
 }
 
 export interface LimitClassReport {

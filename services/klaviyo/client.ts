@@ -50,6 +50,8 @@ export interface KlaviyoClientOptions {
    * replica that is not, or is no longer surely, the leader: docs/replicas.md). The slot is given back.
    */
   mayCall?: () => void;
+  /** The User-Agent of every request (default `klaviyo-bridge`; the service adds its version and replica id). */
+  userAgent?: string;
 }
 
 export interface KlaviyoRequest {
@@ -119,7 +121,7 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     try {
       const response = await doFetch(url, {
         method: request.method,
-        headers: buildHeaders(options.apiKey, options.revision, body !== undefined),
+        headers: buildHeaders(options.apiKey, options.revision, body !== undefined, options.userAgent),
         body,
         signal,
       });

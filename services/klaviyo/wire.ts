@@ -58,12 +58,12 @@ function relativeTarget(path: string): { pathname: string; search: string } {
     : { pathname: withoutFragment.slice(0, queryAt), search: withoutFragment.slice(queryAt) };
 }
 
-export function buildHeaders(apiKey: string, revision: string, hasBody: boolean): Record<string, string> {
+export function buildHeaders(apiKey: string, revision: string, hasBody: boolean, userAgent = 'klaviyo-bridge'): Record<string, string> {
   const headers: Record<string, string> = {
     Authorization: `Klaviyo-API-Key ${apiKey}`,
     revision,
     Accept: JSON_API,
-    'User-Agent': 'klaviyo-bridge',
+    'User-Agent': userAgent,
   };
   if (hasBody) headers['Content-Type'] = JSON_API;
   return headers;

@@ -6,6 +6,7 @@ import { OutboxFullError, StorageUnavailableError } from '../../src/lib/errors.j
 import type { OutboxEntry } from '../../src/store/outbox.js';
 import { pgliteDatabase, type PgDatabase } from '../../src/store/postgres/database.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
+import { postgresProblem, TEST_POSTGRES_URL } from '../helpers/postgres-server.js';
 import { pgMigrations } from '../../src/store/postgres/migrations.js';
 import { pgConnectionFailureCode } from '../../src/store/postgres/storage-errors.js';
 
@@ -181,19 +182,8 @@ describe('postgres store: webhook inbox retention', () => {
   });
 });
 
-const url = process.env.KB_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-async function serverProblem(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-const problem = await serverProblem();
+const url = TEST_POSTGRES_URL;
+const problem = await postgresProblem();
 
 describe.skipIf(problem !== undefined)(`postgres store: replicas on one server${problem === undefined ? '' : ` (skipped: no PostgreSQL at ${url}: ${problem})`}`, () => {
   const schema = `kbr_${randomBytes(4).toString('hex')}`;

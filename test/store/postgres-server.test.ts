@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { describe, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';
+import { dropSchemas, postgresProblem, TEST_POSTGRES_PLACE, TEST_POSTGRES_URL } from '../helpers/postgres-server.js';
 import { runStoreConformance } from './conformance/index.js';
 
 /**
@@ -10,22 +10,8 @@ import { runStoreConformance } from './conformance/index.js';
  * (default: trust auth, database `test`, user `postgres` on 127.0.0.1:5432). Each run gets its own
  * schemas, `kbt_<random>_<n>`, dropped at the end, so runs never collide.
  */
-const url = process.env.KB_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function serverProblem(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? `${(error as Error & { code?: string }).code ?? ''} ${error.message}`.trim() : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const problem = await serverProblem();
+const url = TEST_POSTGRES_URL;
+const problem = await postgresProblem();
 const run = `kbt_${randomBytes(4).toString('hex')}`;
 const schemas = new WeakMap<Store, string>();
 const created: string[] = [];
@@ -52,17 +38,11 @@ if (problem === undefined) {
       return openIn(schema);
     },
     async cleanup() {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        for (const schema of created) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
+      await dropSchemas(created);
     },
   });
 } else {
   describe('store conformance: postgres (server)', () => {
-    it.skip(`skipped: no PostgreSQL answers at ${url.replace(/:[^:@/]*@/, '@')} (${problem}); set KB_TEST_POSTGRES_URL to run it`, () => undefined);
+    it.skip(`skipped: no PostgreSQL answers at ${TEST_POSTGRES_PLACE} (${problem}); set KB_TEST_POSTGRES_URL to run it`, () => undefined);
   });
 }

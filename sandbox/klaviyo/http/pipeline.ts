@@ -215,6 +215,7 @@ export async function handleApiRequest(request: IncomingMessage, response: Serve
     limitClass: classSink.limitClass,
     status: answer.status,
     at,
+    userAgent: String(request.headers['user-agent'] ?? ''),
   });
   for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
   if (answer.html !== undefined) {

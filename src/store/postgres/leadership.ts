@@ -55,6 +55,11 @@ export interface PgLeadershipOptions {
 /** The advisory lock's first key: "KB". The second is the schema's hash, so each schema elects its own leader. */
 const LOCK_CLASS = 0x4b42;
 
+/** The advisory lock's two keys for the store in `schema` (pg_locks: classid, objid). */
+export function leadershipLockKeys(schema: string): [number, number] {
+  return [LOCK_CLASS, schemaKey(schema)];
+}
+
 /** FNV-1a of the schema name, folded to a positive int4. */
 function schemaKey(schema: string): number {
   let hash = 0x811c9dc5;
