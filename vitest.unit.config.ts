@@ -11,6 +11,8 @@ export const INTEGRATION = [
   // A real child process (the service under tsx).
   'test/foundation/server-process.test.ts',
   'test/sync/crash-safety.test.ts',
+  // Replicas: service processes on a real PostgreSQL, and loopback TCP proxies.
+  'test/replicas/**',
   // A real HTTP server: the service listening, or a receiver.
   'test/foundation/graceful-shutdown.test.ts',
   'test/webhooks/raw-body-route.test.ts',

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { pgConnectionFailureCode } from './storage-errors.js';
 
 export interface PgQueryResult<R> {
   rows: R[];
@@ -83,6 +84,12 @@ export function poolDatabase(pool: pg.Pool, options: { owned: boolean; target?: 
         await client.query('COMMIT');
         return result;
       } catch (error) {
+        if (pgConnectionFailureCode(error) !== undefined) {
+          // The connection is gone or silent: a ROLLBACK would only wait as long again. Dropping the
+          // connection ends the transaction on the server.
+          discard = error instanceof Error ? error : new Error(String(error));
+          throw error;
+        }
         try {
           await client.query('ROLLBACK');
         } catch (rollback) {

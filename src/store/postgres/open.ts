@@ -55,6 +55,8 @@ function databaseOf(options: PostgresStoreOptions): PgDatabase {
     keepAlive: true,
     // A transaction left open by a replica that went silent must not hold its row locks (the leader row's share lock, say) for long.
     idle_in_transaction_session_timeout: 15_000,
+    // A server that went silent (a partition) fails a query after this instead of hanging the request: 503, not a stuck client.
+    query_timeout: 5_000,
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
   });
   // An idle client whose server went away emits 'error' on the pool; without a listener it would

@@ -10,7 +10,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 /** SQLSTATEs: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 53300 too_many_connections; class 08 is connection exceptions. */
 const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 /** pg's own errors for a connection that ended or never came (they carry no code). */
-const MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection timeout/i, /client has encountered a connection error/i, /cannot use a pool after calling end/i];
+const MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection timeout/i, /client has encountered a connection error/i, /cannot use a pool after calling end/i, /query read timeout/i];
 
 /** The code (SQLSTATE, errno or `connection`) when `error` is a connection failure, else undefined. */
 export function pgConnectionFailureCode(error: unknown): string | undefined {
