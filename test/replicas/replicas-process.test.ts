@@ -123,11 +123,12 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
     replicas = await Promise.all(['a', 'b'].map((id) => startReplica(id, { databaseUrl, sandbox })));
     const leader = await leaderOf(replicas);
     const survivor = replicas.find((r) => r !== leader) as Replica;
-    const ids = Array.from({ length: 1500 }, (_, i) => `kill-${i}`);
+    // A steady stream (a few seconds of it), so batches are going out when the kill comes.
+    const ids = Array.from({ length: 2500 }, (_, i) => `kill-${i}`);
     let alive = [...replicas];
-    const posting = postThroughBalancer(() => alive, ids, { pauseMs: 5 });
+    const posting = postThroughBalancer(() => alive, ids, { pauseMs: 15 });
     // The kill: once some events are stored, after a seeded extra moment, while a batch is in flight.
-    await vi.waitFor(() => expect(storedCounts(sandbox).size).toBeGreaterThan(100), { timeout: 30_000, interval: 10 });
+    await vi.waitFor(() => expect(storedCounts(sandbox).size).toBeGreaterThan(50), { timeout: 30_000, interval: 10 });
     await new Promise((resolve) => setTimeout(resolve, prng.int(0, 300)));
     await vi.waitFor(
       async () => expect((await adminGet<{ kinds: { event: { in_flight: number } } }>(leader, '/v1/sync')).body.kinds.event.in_flight).toBeGreaterThan(0),
