@@ -4,17 +4,26 @@ import { benchService } from './lib/service.js';
 import { serializeEventBulkCreateBody } from '../services/klaviyo/bodies/event.js';
 import { KLAVIYO_LIMIT_CLASSES } from '../services/klaviyo/rate-limits.js';
 import { mapEvent } from '../services/sync/event-mapping.js';
+import { openPostgresStore } from '../src/store/postgres/open.js';
 
 const KEY = 'pk_bench_ingest_sandbox_01';
 const INGEST = 'bench-sync-ingest-token-01';
 
-/** Store + worker + Klaviyo service (shared speedUp) against the sandbox in a child process; app optional. */
-async function setup(speedUp: number, withApp: boolean) {
+/**
+ * Store + worker + Klaviyo service (shared speedUp) against the sandbox in a child process; app
+ * optional. `databaseUrl`: on PostgreSQL (the schema in its search_path must exist) instead of SQLite.
+ */
+async function setup(speedUp: number, withApp: boolean, databaseUrl?: string) {
   // The fake Klaviyo runs in its own process: its body validation must not slow the worker measured.
   const sandbox = await startChildServer(new URL('./servers/klaviyo-sandbox.ts', import.meta.url), [KEY, String(speedUp)]);
   const report = async () => (await (await fetch(`${sandbox.url}/__sandbox/report`)).json()) as SandboxReport;
   // The service as server.ts builds it, its worker sharing the sandbox's speed-up.
-  const { service, close: closeService } = benchService({ KLAVIYO_API_KEY: KEY, KLAVIYO_BASE_URL: sandbox.url, INGEST_TOKENS: INGEST }, { klaviyo: { speedUp } }, 'warn');
+  const pgStore = databaseUrl ? await openPostgresStore({ connectionString: databaseUrl }) : undefined;
+  const { service, close: closeService } = benchService(
+    { KLAVIYO_API_KEY: KEY, KLAVIYO_BASE_URL: sandbox.url, INGEST_TOKENS: INGEST, DATABASE_URL: databaseUrl },
+    { klaviyo: { speedUp }, store: pgStore },
+    'warn',
+  );
   const { store } = service;
   const worker = { start: () => service.start() };
   const url = withApp ? `http://127.0.0.1:${(await service.listen(0, '127.0.0.1')).port}` : '';
@@ -84,9 +93,9 @@ export function minimumDrainMs(requests: number, speedUp: number): number {
   return Math.max(Math.floor(last / burstPerSecond) * 1000, Math.floor(last / steadyPerMinute) * 60_000) / speedUp;
 }
 
-/** (c) Time to drain a backlog of `events` events under the bulk-events tier limits (M: 10/s, 150/m). */
-export async function drainBacklog(events: number, speedUp: number) {
-  const env = await setup(speedUp, false);
+/** (c) Time to drain a backlog of `events` events under the bulk-events tier limits (M: 10/s, 150/m); on PostgreSQL with `databaseUrl`. */
+export async function drainBacklog(events: number, speedUp: number, databaseUrl?: string) {
+  const env = await setup(speedUp, false, databaseUrl);
   try {
     const now = new Date();
     for (let start = 0; start < events; start += 10_000) {

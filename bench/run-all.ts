@@ -9,6 +9,7 @@ const benches: Array<{ file: string; args: string[] }> = [
   { file: 'edge.ts', args: ['6', '3'] },
   { file: 'ingest.ts', args: ['100000', '1', 'bc', '3'] },
   { file: 'jobs.ts', args: ['--speedUp', '2'] },
+  { file: 'replicas.ts', args: ['itd', '3'] },
 ];
 
 let failed = 0;
