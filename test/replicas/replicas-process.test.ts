@@ -262,6 +262,38 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
     expect(limitViolations(sandbox)).toEqual([]);
   });
 
+  it('when the leader freezes (SIGSTOP) past its lease on the lock and wakes up (SIGCONT), then the other has taken over and re-sent its leased batches, and the woken leader sends nothing more: its stale settles are fenced', { timeout: 120_000 }, async () => {
+    const { databaseUrl } = await freshDatabase();
+    await startSandbox(150);
+    replicas = await Promise.all(['a', 'b'].map((id) => startReplica(id, { databaseUrl, sandbox })));
+    const leader = await leaderOf(replicas);
+    const other = replicas.find((r) => r !== leader) as Replica;
+    let alive = [...replicas];
+    const posting = postThroughBalancer(() => alive, Array.from({ length: 1500 }, (_, i) => `freeze-${i}`), { pauseMs: 15 });
+    await vi.waitFor(() => expect(storedCounts(sandbox).size).toBeGreaterThan(50), { timeout: 30_000, interval: 10 });
+    await vi.waitFor(
+      async () => expect((await adminGet<{ kinds: { event: { in_flight: number } } }>(leader, '/v1/sync')).body.kinds.event.in_flight).toBeGreaterThan(0),
+      { timeout: 30_000, interval: 5 },
+    );
+    alive = [other];
+    leader.process.child.kill('SIGSTOP');
+    const acknowledged = await posting;
+    await vi.waitFor(async () => expect((await readyz(other)).body).toMatchObject({ replica: { role: 'leader' }, leader: { epoch: 2 } }), { timeout: 30_000, interval: 100 });
+    await vi.waitFor(() => expect(requestsBy(sandbox, other.id).length).toBeGreaterThan(0), { timeout: 30_000, interval: 20 });
+    leader.process.child.kill('SIGCONT');
+    // Awake, it finds its term over and follows.
+    await vi.waitFor(async () => expect((await readyz(leader)).body).toMatchObject({ replica: { role: 'follower' }, leader: { id: other.id } }), { timeout: 30_000, interval: 100 });
+    alive = [...replicas];
+    const more = await postThroughBalancer(() => alive, Array.from({ length: 100 }, (_, i) => `woken-${i}`));
+    await drainedOn(other);
+    expectEachStoredOnce(new Set([...acknowledged, ...more]));
+    const fromFrozen = requestsBy(sandbox, leader.id);
+    const fromOther = requestsBy(sandbox, other.id);
+    expect(Math.max(...fromFrozen.map((r) => r.at)), `the woken leader sent after the new leader began (replay: ${REPLAY})`).toBeLessThan(Math.min(...fromOther.map((r) => r.at)));
+    expect(leader.process.output()).toMatch(/no longer the leader/);
+    expect(limitViolations(sandbox)).toEqual([]);
+  });
+
   it('when the server kills the leader\'s lock session, then a new term begins with the next epoch and delivery goes on', { timeout: 90_000 }, async () => {
     const { schema, databaseUrl } = await freshDatabase();
     await startSandbox(20);

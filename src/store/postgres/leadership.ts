@@ -256,7 +256,15 @@ export function createPgLeadership(options: PgLeadershipOptions): Leadership {
     current.graceTimer = setTimeout(() => {
       if (term !== current) return;
       current.begun = true;
-      void chain(() => (handlers as LeadershipHandlers).elected(current));
+      void chain(async () => {
+        try {
+          await (handlers as LeadershipHandlers).elected(current);
+        } catch (error) {
+          // A leader without its work would hold the lock for nothing: give the term up (and try again later).
+          log.error({ err: error, epoch: current.epoch }, 'leader work failed to start');
+          depose(current, 'leader work failed to start');
+        }
+      });
     }, graceMs);
   };
 
