@@ -281,7 +281,7 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
     await vi.waitFor(async () => expect((await readyz(other)).body).toMatchObject({ replica: { role: 'leader' }, leader: { epoch: 2 } }), { timeout: 30_000, interval: 100 });
     await vi.waitFor(() => expect(requestsBy(sandbox, other.id).length).toBeGreaterThan(0), { timeout: 30_000, interval: 20 });
     leader.process.child.kill('SIGCONT');
-    // Awake, it finds its term over and follows.
+    // Awake, it finds its term over and follows (and does not crash on the sessions the server ended meanwhile).
     await vi.waitFor(async () => expect((await readyz(leader)).body).toMatchObject({ replica: { role: 'follower' }, leader: { id: other.id } }), { timeout: 30_000, interval: 100 });
     alive = [...replicas];
     const more = await postThroughBalancer(() => alive, Array.from({ length: 100 }, (_, i) => `woken-${i}`));
@@ -291,6 +291,7 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
     const fromOther = requestsBy(sandbox, other.id);
     expect(Math.max(...fromFrozen.map((r) => r.at)), `the woken leader sent after the new leader began (replay: ${REPLAY})`).toBeLessThan(Math.min(...fromOther.map((r) => r.at)));
     expect(leader.process.output()).toMatch(/no longer the leader/);
+    expect(leader.process.child.exitCode).toBeNull();
     expect(limitViolations(sandbox)).toEqual([]);
   });
 

@@ -78,6 +78,13 @@ export function poolDatabase(pool: pg.Pool, options: { owned: boolean; target?: 
     async transaction(body) {
       const client = await pool.connect();
       let discard: Error | undefined;
+      // The server may end the session while we hold it (idle_in_transaction_session_timeout after a
+      // pause, an admin's pg_terminate_backend): pg emits that on the client, and an 'error' with no
+      // listener would end the process. The next query fails anyway; the client is not reused.
+      const onError = (error: Error) => {
+        discard ??= error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await body(executorOf(client));
@@ -98,6 +105,7 @@ export function poolDatabase(pool: pg.Pool, options: { owned: boolean; target?: 
         }
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(discard);
       }
     },

@@ -7,8 +7,13 @@ import type { PgDatabase, PgExecutor } from './database.js';
  * storage failures (../sqlite/storage-errors.ts); a constraint violation or an SQL error stays a 500.
  */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-/** SQLSTATEs: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 53300 too_many_connections; class 08 is connection exceptions. */
-const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/**
+ * SQLSTATEs: 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 57P05
+ * idle_session_timeout, 25P03 idle_in_transaction_session_timeout (the server ended a session we
+ * left waiting, e.g. while the process was paused), 53300 too_many_connections; class 08 is
+ * connection exceptions.
+ */
+const SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P05', '25P03', '53300']);
 /** pg's own errors for a connection that ended or never came (they carry no code). */
 const MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection timeout/i, /client has encountered a connection error/i, /cannot use a pool after calling end/i, /query read timeout/i];
 
