@@ -2,11 +2,10 @@ import { cpus } from 'node:os';
 import { buildKlaviyoDeliveryBody, buildKlaviyoWebhookEvent, signKlaviyoBody } from '../sandbox/webhooks/klaviyo-webhook-signer.js';
 import { isolateServerCpu, startChildServer } from './lib/child-server.js';
 import { startFsyncProbe, type DiskLatency } from './lib/fsync-probe.js';
-import { asSetupRequest, poolSizeFor, pooledRequests } from './lib/request-pool.js';
+import { asSetupRequest, eventBodies, poolSizeFor, pooledRequests } from './lib/request-pool.js';
 import { helloWorldScenario, measure, median, type Measured } from './lib/rounds.js';
 import { runPacedLoad } from './lib/paced-load.js';
 import { runLoad } from './lib/run-load.js';
-import { BENCH_INGEST_TOKEN } from './lib/service.js';
 import { runAsMain } from './lib/main.js';
 
 /**
@@ -31,17 +30,6 @@ const SANDBOX_KEY = 'pk_bench_edge_sandbox_01';
 
 const ingestServer = new URL('./servers/ingest-app.ts', import.meta.url);
 const webhookServer = new URL('./servers/webhook-app.ts', import.meta.url);
-
-/** Unique 1-event bodies (no duplicate shortcut), built before the load (request-pool.ts). */
-function eventBodies(pooled: number) {
-  const run = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_INGEST_TOKEN}` };
-  return pooledRequests(pooled, (i) => ({
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ event_name: 'Viewed Product', email: `shopper${i % 1000}@example.com`, insert_id: `${run}-${i}`, properties: { ProductID: `sku-${i}`, Price: 19.5, Categories: ['Kitchen'] } }),
-  }));
-}
 
 /** Unique, freshly signed 1-event deliveries, built before the load. */
 function signedDeliveries(pooled: number) {

@@ -1,5 +1,6 @@
 import type { SandboxReport } from '../sandbox/klaviyo/index.js';
 import { startChildServer } from './lib/child-server.js';
+import { median } from './lib/rounds.js';
 import { benchService } from './lib/service.js';
 import { serializeEventBulkCreateBody } from '../services/klaviyo/bodies/event.js';
 import { KLAVIYO_LIMIT_CLASSES } from '../services/klaviyo/rate-limits.js';
@@ -118,3 +119,19 @@ export async function drainBacklog(events: number, speedUp: number, databaseUrl?
     await env.close();
   }
 }
+
+/** `rounds` drains of `events` (SQLite, or PostgreSQL with `databaseUrl`), each printed as it ends; the median ratio to the minimum. */
+export async function drainRounds(rounds: number, events: number, speedUp: number, tag: string, databaseUrl?: () => Promise<string>) {
+  const drains = [];
+  for (let round = 0; round < rounds; round += 1) {
+    const drain = await drainBacklog(events, speedUp, databaseUrl ? await databaseUrl() : undefined);
+    process.stderr.write(`${tag} drain ${round + 1} of ${rounds}: ${(drain.elapsedMs / 1000).toFixed(2)} s\n`);
+    drains.push(drain);
+  }
+  const first = drains[0];
+  if (!first) throw new Error('no drain ran');
+  const ratios = drains.map((d) => d.elapsedMs / d.minimumMs);
+  const ratio = median(ratios);
+  return { drains, first, ratios, ratio, times: drains.map((d) => `${(d.elapsedMs / 1000).toFixed(2)} s`).join(' / ') };
+}
+

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import pg from 'pg';
 import { startServiceProcess, type ServiceProcess } from '../scripts/service-process.js';
-import { drainBacklog } from './ingest-sync.js';
+import { drainRounds } from './ingest-sync.js';
 import { startChildServer } from './lib/child-server.js';
 import { runAsMain } from './lib/main.js';
 import { runPacedLoad } from './lib/paced-load.js';
-import { asSetupRequest, poolSizeFor, pooledRequests } from './lib/request-pool.js';
+import { asSetupRequest, eventBodies, poolSizeFor } from './lib/request-pool.js';
 import { measure, median, type Measured } from './lib/rounds.js';
 import { runLoad } from './lib/run-load.js';
 import { BENCH_INGEST_TOKEN } from './lib/service.js';
@@ -50,16 +50,6 @@ async function freshSchema(schemas: string[]): Promise<string> {
   const url = new URL(BASE_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
-}
-
-function eventBodies(pooled: number) {
-  const run = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_INGEST_TOKEN}` };
-  return pooledRequests(pooled, (i) => ({
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ event_name: 'Viewed Product', email: `shopper${i % 1000}@example.com`, insert_id: `${run}-${i}`, properties: { ProductID: `sku-${i}`, Price: 19.5 } }),
-  }));
 }
 
 /** The ingest app (no background work) with BENCH_DATABASE_URL set or not. */
@@ -174,18 +164,9 @@ async function benchTakeover(schemas: string[]): Promise<string[]> {
 }
 
 async function benchDrain(schemas: string[]): Promise<string[]> {
-  const drains = [];
-  for (let round = 0; round < rounds; round += 1) {
-    const drain = await drainBacklog(drainEvents, 1, await freshSchema(schemas));
-    process.stderr.write(`(d) drain ${round + 1} of ${rounds}: ${(drain.elapsedMs / 1000).toFixed(2)} s\n`);
-    drains.push(drain);
-  }
-  const ratios = drains.map((d) => d.elapsedMs / d.minimumMs);
-  const ratio = median(ratios);
-  const first = drains[0];
-  if (!first) throw new Error('no drain ran');
+  const { drains, first, ratios, ratio, times } = await drainRounds(rounds, drainEvents, 1, '(d)', () => freshSchema(schemas));
   return [
-    `(d) ${first.events} events drained from PostgreSQL with ${first.requests} requests, ${rounds} runs: ${drains.map((d) => `${(d.elapsedMs / 1000).toFixed(2)} s`).join(' / ')}; minimum the limits allow ${(first.minimumMs / 1000).toFixed(2)} s → median ${ratio.toFixed(3)} × minimum (${ratios.map((r) => r.toFixed(3)).join(' / ')}); goal ≤ 1.15 → ${ratio <= 1.15 ? 'met' : 'MISSED'}; 429s ${drains.map((d) => d.throttled).join(' / ')}; stored ${drains.map((d) => d.eventsStored).join(' / ')}.`,
+    `(d) ${first.events} events drained from PostgreSQL with ${first.requests} requests, ${rounds} runs: ${times}; minimum the limits allow ${(first.minimumMs / 1000).toFixed(2)} s → median ${ratio.toFixed(3)} × minimum (${ratios.map((r) => r.toFixed(3)).join(' / ')}); goal ≤ 1.15 → ${ratio <= 1.15 ? 'met' : 'MISSED'}; 429s ${drains.map((d) => d.throttled).join(' / ')}; stored ${drains.map((d) => d.eventsStored).join(' / ')}.`,
   ];
 }
 

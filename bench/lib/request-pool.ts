@@ -1,3 +1,4 @@
+import { BENCH_INGEST_TOKEN } from './service.js';
 import type { AutocannonRequest } from 'autocannon';
 
 export interface PreparedRequest {
@@ -41,4 +42,15 @@ export function asSetupRequest(next: () => PreparedRequest): SetupRequest {
 /** Enough requests for a run at `ceilingPerSec` (beyond the hello-world's rate here) for its whole length. */
 export function poolSizeFor(seconds: number, ceilingPerSec = 8000): number {
   return Math.ceil(seconds * ceilingPerSec);
+}
+
+/** Unique 1-event bodies (no duplicate shortcut), built before the load. */
+export function eventBodies(pooled: number) {
+  const run = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_INGEST_TOKEN}` };
+  return pooledRequests(pooled, (i) => ({
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ event_name: 'Viewed Product', email: `shopper${i % 1000}@example.com`, insert_id: `${run}-${i}`, properties: { ProductID: `sku-${i}`, Price: 19.5, Categories: ['Kitchen'] } }),
+  }));
 }

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/lib/logger.js';
 import { FencedOutError, type LeaderReport, type LeaderTerm, type Leadership } from '../../src/store/leadership.js';
 import { createPgLeadership, leadershipLockKeys, type LeadershipTimings } from '../../src/store/postgres/leadership.js';

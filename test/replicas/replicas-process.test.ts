@@ -73,6 +73,25 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
     return sandbox;
   };
 
+  /** A fresh schema, the sandbox with `latencyMs`, and two replicas started together; which one leads. */
+  async function startPair(latencyMs: number): Promise<{ schema: string; leader: Replica; other: Replica }> {
+    const { schema, databaseUrl } = await freshDatabase();
+    await startSandbox(latencyMs);
+    replicas = await Promise.all(['a', 'b'].map((id) => startReplica(id, { databaseUrl, sandbox })));
+    const leader = await leaderOf(replicas);
+    return { schema, leader, other: replicas.find((r) => r !== leader) as Replica };
+  }
+
+  /** Waits until the leader has a batch on the wire (some events stored first, then a seeded extra moment). */
+  async function untilBatchInFlight(leader: Replica): Promise<void> {
+    await vi.waitFor(() => expect(storedCounts(sandbox).size).toBeGreaterThan(50), { timeout: 30_000, interval: 10 });
+    await new Promise((resolve) => setTimeout(resolve, prng.int(0, 300)));
+    await vi.waitFor(
+      async () => expect((await adminGet<{ kinds: { event: { in_flight: number } } }>(leader, '/v1/sync')).body.kinds.event.in_flight).toBeGreaterThan(0),
+      { timeout: 30_000, interval: 5 },
+    );
+  }
+
   const drainedOn = (replica: Replica) =>
     vi.waitFor(
       async () => {
@@ -117,23 +136,14 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
   });
 
   it('when the leader is SIGKILLed mid-batch, then the other takes over, every acknowledged event reaches Klaviyo once after dedupe, and Klaviyo\'s limits hold across both', { timeout: 120_000 }, async () => {
-    const { databaseUrl } = await freshDatabase();
     // Latency keeps batches in flight, so the kill lands between "Klaviyo stored it" and "we settled it".
-    await startSandbox(150);
-    replicas = await Promise.all(['a', 'b'].map((id) => startReplica(id, { databaseUrl, sandbox })));
-    const leader = await leaderOf(replicas);
-    const survivor = replicas.find((r) => r !== leader) as Replica;
+    const { leader, other: survivor } = await startPair(150);
     // A steady stream (a few seconds of it), so batches are going out when the kill comes.
     const ids = Array.from({ length: 2500 }, (_, i) => `kill-${i}`);
     let alive = [...replicas];
     const posting = postThroughBalancer(() => alive, ids, { pauseMs: 15 });
-    // The kill: once some events are stored, after a seeded extra moment, while a batch is in flight.
-    await vi.waitFor(() => expect(storedCounts(sandbox).size).toBeGreaterThan(50), { timeout: 30_000, interval: 10 });
-    await new Promise((resolve) => setTimeout(resolve, prng.int(0, 300)));
-    await vi.waitFor(
-      async () => expect((await adminGet<{ kinds: { event: { in_flight: number } } }>(leader, '/v1/sync')).body.kinds.event.in_flight).toBeGreaterThan(0),
-      { timeout: 30_000, interval: 5 },
-    );
+    // The kill: while a batch is in flight.
+    await untilBatchInFlight(leader);
     alive = [survivor];
     const killedAt = Date.now();
     await stopReplica(leader, 'SIGKILL');
@@ -161,11 +171,7 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
   });
 
   it('when two replicas race on one insert id, one webhook delivery and one job, then each is stored or started once; a job started on the follower runs on the leader and is read from either', { timeout: 90_000 }, async () => {
-    const { schema, databaseUrl } = await freshDatabase();
-    await startSandbox(0);
-    replicas = await Promise.all(['a', 'b'].map((id) => startReplica(id, { databaseUrl, sandbox })));
-    const leader = await leaderOf(replicas);
-    const follower = replicas.find((r) => r !== leader) as Replica;
+    const { schema, leader, other: follower } = await startPair(0);
 
     const sameEvent = await Promise.all(replicas.map((r) => postJson(r, '/v1/events', { events: [{ event_name: 'Race', distinct_id: 'racer', insert_id: 'race-1' }] })));
     expect(sameEvent.map((r) => r.status)).toEqual([202, 202]);
@@ -198,11 +204,7 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
   });
 
   it('when the leader stops gracefully, then it hands over at once: the other leads without waiting out a grace, and nothing of the old leader reaches Klaviyo afterwards', { timeout: 90_000 }, async () => {
-    const { databaseUrl } = await freshDatabase();
-    await startSandbox(50);
-    replicas = await Promise.all(['a', 'b'].map((id) => startReplica(id, { databaseUrl, sandbox })));
-    const leader = await leaderOf(replicas);
-    const follower = replicas.find((r) => r !== leader) as Replica;
+    const { leader, other: follower } = await startPair(50);
     const first = await postThroughBalancer(() => replicas, Array.from({ length: 300 }, (_, i) => `graceful-${i}`));
     await stopReplica(leader, 'SIGTERM');
     const stoppedAt = Date.now();
@@ -263,18 +265,10 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
   });
 
   it('when the leader freezes (SIGSTOP) past its lease on the lock and wakes up (SIGCONT), then the other has taken over and re-sent its leased batches, and the woken leader sends nothing more: its stale settles are fenced', { timeout: 120_000 }, async () => {
-    const { databaseUrl } = await freshDatabase();
-    await startSandbox(150);
-    replicas = await Promise.all(['a', 'b'].map((id) => startReplica(id, { databaseUrl, sandbox })));
-    const leader = await leaderOf(replicas);
-    const other = replicas.find((r) => r !== leader) as Replica;
+    const { leader, other } = await startPair(150);
     let alive = [...replicas];
     const posting = postThroughBalancer(() => alive, Array.from({ length: 1500 }, (_, i) => `freeze-${i}`), { pauseMs: 15 });
-    await vi.waitFor(() => expect(storedCounts(sandbox).size).toBeGreaterThan(50), { timeout: 30_000, interval: 10 });
-    await vi.waitFor(
-      async () => expect((await adminGet<{ kinds: { event: { in_flight: number } } }>(leader, '/v1/sync')).body.kinds.event.in_flight).toBeGreaterThan(0),
-      { timeout: 30_000, interval: 5 },
-    );
+    await untilBatchInFlight(leader);
     alive = [other];
     leader.process.child.kill('SIGSTOP');
     const acknowledged = await posting;
@@ -296,10 +290,7 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
   });
 
   it('when the server kills the leader\'s lock session, then a new term begins with the next epoch and delivery goes on', { timeout: 90_000 }, async () => {
-    const { schema, databaseUrl } = await freshDatabase();
-    await startSandbox(20);
-    replicas = await Promise.all(['a', 'b'].map((id) => startReplica(id, { databaseUrl, sandbox })));
-    await leaderOf(replicas);
+    const { schema } = await startPair(20);
     const posting = postThroughBalancer(() => replicas, Array.from({ length: 400 }, (_, i) => `term-${i}`), { pauseMs: 10 });
     await vi.waitFor(() => expect(storedCounts(sandbox).size).toBeGreaterThan(50), { timeout: 30_000, interval: 10 });
     const [classid, objid] = leadershipLockKeys(schema);
