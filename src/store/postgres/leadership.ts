@@ -254,7 +254,7 @@ export function createPgLeadership(options: PgLeadershipOptions): Leadership {
     const graceMs = elected.previous_holder === null ? 0 : timings.graceMs;
     log.info({ epoch: current.epoch, graceMs, predecessor: elected.previous_holder }, 'elected leader');
     current.graceTimer = setTimeout(() => {
-      if (term !== current) return;
+      if (term !== current || stopped) return;
       current.begun = true;
       void chain(async () => {
         try {
@@ -333,21 +333,29 @@ export function createPgLeadership(options: PgLeadershipOptions): Leadership {
       if (stopped) return;
       stopped = true;
       waker.wake();
-      const ending = term;
-      if (ending) depose(ending, 'stopping');
+      // The term ends at once (leader work stops); a round in progress may still win one, which ends too.
+      let ending: ActiveTerm | undefined;
+      const end = () => {
+        if (!term) return;
+        ending = term;
+        depose(term, 'stopping');
+      };
+      end();
       await loop;
+      end();
       await transitions;
       const session = client;
       client = undefined;
       if (!session) return;
       try {
-        if (ending) {
+        const resigning = ending as ActiveTerm | undefined;
+        if (resigning) {
           // Resigned: the successor need not wait out a grace, and starts from this minute's usage.
           const report = JSON.stringify((handlers as LeadershipHandlers).report());
-          await session.query('UPDATE replica_leader SET holder = NULL, report_json = $2 WHERE id = 1 AND epoch = $1', [ending.epoch, report]);
+          await session.query('UPDATE replica_leader SET holder = NULL, report_json = $2 WHERE id = 1 AND epoch = $1', [resigning.epoch, report]);
           await session.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, lockKey]);
           await session.query(`NOTIFY ${WAKE_CHANNEL}`);
-          log.info({ epoch: ending.epoch }, 'resigned leadership');
+          log.info({ epoch: resigning.epoch }, 'resigned leadership');
         }
       } catch (error) {
         log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not resign cleanly; the lock goes with the session');
