@@ -170,7 +170,7 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
     );
   });
 
-  it('when two replicas race on one insert id, one webhook delivery and one job, then each is stored or started once; a job started on the follower runs on the leader and is read from either', { timeout: 90_000 }, async () => {
+  it('when two replicas race on one insert id, one webhook delivery and one job, then each is stored or started once; a job started on the follower runs on the leader, is read and cancelled from either', { timeout: 90_000 }, async () => {
     const { schema, leader, other: follower } = await startPair(0);
 
     const sameEvent = await Promise.all(replicas.map((r) => postJson(r, '/v1/events', { events: [{ event_name: 'Race', distinct_id: 'racer', insert_id: 'race-1' }] })));
@@ -198,6 +198,17 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
     expect(second.status).toBe(202);
     const secondDone = await adminGet<{ status: string }>(follower, `/v1/jobs/persona-enrichment/runs/${(second.body as { id: string }).id}?wait=30`);
     expect(secondDone.body.status).toBe('succeeded');
+    // Cancelled from the follower while it runs on the leader (Klaviyo slowed down so the run lasts).
+    sandbox.faults.set({ latencyMs: 2500 });
+    const third = await postJson(follower, '/v1/jobs/persona-enrichment/runs', { dryRun: true, refreshCache: true }, admin);
+    expect(third.status).toBe(202);
+    const thirdId = (third.body as { id: string }).id;
+    await vi.waitFor(async () => expect((await adminGet<{ status: string }>(follower, `/v1/jobs/persona-enrichment/runs/${thirdId}`)).body.status).toBe('running'), { timeout: 10_000, interval: 50 });
+    const cancel = await fetch(`${follower.url}/v1/jobs/persona-enrichment/runs/${thirdId}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    expect(cancel.status).toBe(202);
+    const cancelled = await adminGet<{ status: string; error?: { code: string } }>(follower, `/v1/jobs/persona-enrichment/runs/${thirdId}?wait=30`);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+    sandbox.faults.set({ latencyMs: 0 });
     expect(requestsBy(sandbox, follower.id)).toEqual([]);
     await drainedOn(follower);
     expectEachStoredOnce(new Set(['race-1']), 'Race');
@@ -272,7 +283,8 @@ describe.skipIf(problem !== undefined)(`replicas on PostgreSQL (seed ${SEED})${p
     alive = [other];
     leader.process.child.kill('SIGSTOP');
     const acknowledged = await posting;
-    await vi.waitFor(async () => expect((await readyz(other)).body).toMatchObject({ replica: { role: 'leader' }, leader: { epoch: 2 } }), { timeout: 30_000, interval: 100 });
+    // idle_session_timeout (6 s) frees the lock; idle_in_transaction_session_timeout (5 s) any share lock a frozen write held; then the grace.
+    await vi.waitFor(async () => expect((await readyz(other)).body).toMatchObject({ replica: { role: 'leader' }, leader: { epoch: 2 } }), { timeout: 45_000, interval: 100 });
     await vi.waitFor(() => expect(requestsBy(sandbox, other.id).length).toBeGreaterThan(0), { timeout: 30_000, interval: 20 });
     leader.process.child.kill('SIGCONT');
     // Awake, it finds its term over and follows (and does not crash on the sessions the server ended meanwhile).

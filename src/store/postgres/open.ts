@@ -53,8 +53,10 @@ function databaseOf(options: PostgresStoreOptions): PgDatabase {
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: 5_000,
     keepAlive: true,
-    // A transaction left open by a replica that went silent must not hold its row locks (the leader row's share lock, say) for long.
-    idle_in_transaction_session_timeout: 15_000,
+    // A transaction left open by a replica that went silent (frozen, cut off) must not hold its row
+    // locks for long: the leader row's share lock of a fenced write holds up a successor's epoch bump.
+    // Our transactions never wait on anything but the database between statements.
+    idle_in_transaction_session_timeout: 5_000,
     // A server that went silent (a partition) fails a query after this instead of hanging the request: 503, not a stuck client.
     query_timeout: 5_000,
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
