@@ -14,6 +14,12 @@ export const text = (max = 1000) => z.string().min(1).max(max);
 
 export const money = z.number().finite().nonnegative();
 
+/**
+ * `backfill: true` on an event or order (or once on its batch): Klaviyo records it but triggers no
+ * flow, so a historical import never messages real customers.
+ */
+export const backfillFlag = z.boolean().optional().describe('Historical import: Klaviyo records the event(s) but triggers no flow.');
+
 /** Custom properties under Klaviyo's ingestion limits. */
 export const customProperties = z.record(z.string(), z.unknown()).superRefine(checkPropertyLimits);
 

@@ -23,6 +23,7 @@ export function mapEvent(event: EventInput, uniqueId: string, now: Date): Outbox
       value: event.value,
       value_currency: event.currency,
       unique_id: uniqueId,
+      backfill: event.backfill ? (true as const) : undefined,
     }),
   };
   return { dedupeKey: `event:${uniqueId}`, items: [{ kind: 'event', payload: payload as unknown as Record<string, unknown> }] };

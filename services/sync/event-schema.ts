@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currencyCode, customProperties, eventTime, type Now, profileAttributesSchema, text } from './common-schema.js';
+import { backfillFlag, currencyCode, customProperties, eventTime, type Now, profileAttributesSchema, text } from './common-schema.js';
 import { hasIdentity, IDENTITY_MESSAGE, identityShape } from './identity.js';
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
@@ -16,6 +16,7 @@ export function createEventSchema(now: Now) {
       value: z.number().finite().optional(),
       currency: currencyCode.optional(),
       profile: profileAttributesSchema.optional(),
+      backfill: backfillFlag,
     })
     .superRefine((event, ctx) => {
       if (!hasIdentity(event)) ctx.addIssue({ code: 'custom', message: IDENTITY_MESSAGE });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError, type FieldError } from '../../src/lib/errors.js';
 import { fieldErrorsFromZod } from '../../src/lib/zod-errors.js';
+import { backfillFlag } from './common-schema.js';
 import { createEventSchema, MAX_EVENTS_PER_REQUEST, type EventInput } from './event-schema.js';
 import { checkComputedMoney } from './order-mapping.js';
 import { createOrderSchema, MAX_ORDERS_PER_REQUEST, type OrderInput } from './order-schema.js';
@@ -26,10 +27,15 @@ export interface IngestRequest<K extends IngestKind> {
 
 export type IngestRequests = { [K in IngestKind]: IngestRequest<K> };
 
-function ingestRequest<K extends IngestKind, S extends z.ZodType>(key: K, item: S, max: number, summary: string): IngestRequest<K> {
+/**
+ * `batchFields`: what a batch may set once for all its items (events and orders: `backfill`); an
+ * item's own value wins over its batch's.
+ */
+function ingestRequest<K extends IngestKind, S extends z.ZodType>(key: K, item: S, max: number, summary: string, batchFields: Record<string, z.ZodType> = {}): IngestRequest<K> {
   const batch = z.strictObject({
     [key]: z.array(item).min(1, 'must hold at least one item').max(max, `must hold at most ${max} items`),
-  }) as unknown as z.ZodType<Record<K, Array<z.output<S>>>>;
+    ...batchFields,
+  }) as unknown as z.ZodType<Record<K, Array<z.output<S>>> & Record<string, unknown>>;
   return {
     summary,
     body: z.union([item, batch]),
@@ -43,10 +49,15 @@ function ingestRequest<K extends IngestKind, S extends z.ZodType>(key: K, item: 
       const reported = new Set(errors.map((e) => e.path));
       errors.push(...nonFiniteNumbers(body).filter((e) => !reported.has(e.path)));
       if (!result.success || errors.length > 0) throw new ValidationError(`The request body is invalid: ${errors.length} problem(s)`, errors);
-      return (isBatch ? (result.data as Record<K, unknown[]>)[key] : [result.data]) as IngestItems[K];
+      if (!isBatch) return [result.data] as IngestItems[K];
+      const { [key]: items, ...shared } = result.data as Record<string, unknown>;
+      const defaults = Object.fromEntries(Object.entries(shared).filter(([, value]) => value !== undefined));
+      return (Object.keys(defaults).length === 0 ? items : (items as Array<Record<string, unknown>>).map((one) => ({ ...defaults, ...dropUndefined(one) }))) as IngestItems[K];
     },
   };
 }
+
+const dropUndefined = (value: Record<string, unknown>) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 
 /** Deeper than any valid body (custom properties nest at most 10 levels): the schema refuses those anyway. */
 const MAX_WALK_DEPTH = 64;
@@ -94,8 +105,8 @@ function nonFinite(container: Container | undefined, key: string | undefined): F
  */
 export function createIngestRequests(now: () => number): IngestRequests {
   return {
-    events: ingestRequest('events', createEventSchema(now), MAX_EVENTS_PER_REQUEST, 'Ingest custom events (one, or {"events": [...]} of 1–1000)'),
-    orders: ingestRequest('orders', createOrderSchema(now).superRefine(checkComputedMoney), MAX_ORDERS_PER_REQUEST, 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...]} of 1–1000)'),
+    events: ingestRequest('events', createEventSchema(now), MAX_EVENTS_PER_REQUEST, 'Ingest custom events (one, or {"events": [...], "backfill"?: true} of 1–1000)', { backfill: backfillFlag }),
+    orders: ingestRequest('orders', createOrderSchema(now).superRefine(checkComputedMoney), MAX_ORDERS_PER_REQUEST, 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...], "backfill"?: true} of 1–1000)', { backfill: backfillFlag }),
     profiles: ingestRequest('profiles', createProfileSchema(now), MAX_PROFILES_PER_REQUEST, 'Ingest profile updates and consent (one, or {"profiles": [...]} of 1–10000)'),
   };
 }

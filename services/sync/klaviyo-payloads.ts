@@ -23,6 +23,8 @@ export interface KlaviyoEventAttributes {
   value?: number;
   value_currency?: string;
   unique_id: string;
+  /** A historical import: recorded, but no flow fires (`backfill: true` on the event or its batch). */
+  backfill?: true;
 }
 
 export interface EventPayload {

@@ -49,7 +49,8 @@ export function mapOrder(order: OrderInput, now: Date): OutboxEntry {
   });
   const event = (metric: string, uniqueId: string, value: number, properties: Record<string, unknown>): EventPayload => ({
     profile,
-    event: { metric, properties: compact(properties), time, value, value_currency: order.currency, unique_id: uniqueId },
+    // backfill: the order and every one of its Ordered Product lines.
+    event: compact({ metric, properties: compact(properties), time, value, value_currency: order.currency, unique_id: uniqueId, backfill: order.backfill ? (true as const) : undefined }),
   });
   const lines = order.items.map(lineProperties);
   const summary = order.items.length === 0 ? {} : {

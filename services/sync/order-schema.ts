@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currencyCode, eventTime, money, type Now, text } from './common-schema.js';
+import { backfillFlag, currencyCode, eventTime, money, type Now, text } from './common-schema.js';
 import { hasIdentity, IDENTITY_MESSAGE, identityShape } from './identity.js';
 
 export const MAX_ORDERS_PER_REQUEST = 1000;
@@ -56,6 +56,7 @@ export function createOrderSchema(now: Now) {
     shipping_address: addressSchema.optional(),
     tracking: z.strictObject({ number: text(255).optional(), url: z.url().max(2000).optional(), carrier: text(255).optional() }).optional(),
     reason: text().optional(),
+    backfill: backfillFlag,
   });
 }
 

@@ -31,6 +31,8 @@ const bodies: Array<[operationId: string, variant: string, body: unknown]> = [
   ['bulk_import_profiles', 'with lists', buildProfileBulkImportBody([buildProfileInput()], { listIds: ['Y6nRLr'] })],
   ['create_event', 'order with value', buildEventCreateBody(buildEventInput(), buildEventProfile())],
   ['create_event', 'minimal', buildEventCreateBody({ metric: 'Viewed Product', properties: {} }, { attributes: { phone_number: '+15005550006' } })],
+  ['create_event', 'backfill', buildEventCreateBody(buildEventInput({ backfill: true }), buildEventProfile())],
+  ['bulk_create_events', 'backfill on some events', buildEventBulkCreateBody([{ profile: buildEventProfile(), events: [buildEventInput({ backfill: true }), buildEventInput({ unique_id: 'x-2' })] }])],
   ['bulk_create_events', 'two profiles', buildEventBulkCreateBody([
     { profile: buildEventProfile(), events: [buildEventInput(), buildEventInput({ unique_id: 'order:1234:line:0', value: 10 })] },
     { profile: { attributes: { external_id: 'crm-9' } }, events: [buildEventInput({ value: undefined, value_currency: undefined })] },
@@ -82,7 +84,7 @@ describe('Klaviyo request bodies against the shipped OpenAPI subset', () => {
   it('when an event bulk body is written as text, then it is the document the builder makes', () => {
     const groups = [
       { profile: buildEventProfile({ id: '01P', attributes: { email: 'ada@example.com', first_name: undefined, location: { city: 'Paris', zip: undefined } } }), events: [buildEventInput(), buildEventInput({ unique_id: 'u"2', properties: { quote: 'say "hi"\n', nested: { a: [1, null] } } })] },
-      { profile: { attributes: { external_id: 'crm-9', location: null, properties: { tier: 'gold' } } }, events: [buildEventInput({ time: undefined, value: undefined, value_currency: undefined, unique_id: undefined })] },
+      { profile: { attributes: { external_id: 'crm-9', location: null, properties: { tier: 'gold' } } }, events: [buildEventInput({ time: undefined, value: undefined, value_currency: undefined, unique_id: undefined }), buildEventInput({ unique_id: 'b-1', backfill: true })] },
     ];
     const text = serializeEventBulkCreateBody(groups);
     expect(JSON.parse(text)).toStrictEqual(JSON.parse(JSON.stringify(buildEventBulkCreateBody(groups))));

@@ -13,6 +13,8 @@ export interface KlaviyoEventInput {
   value_currency?: string;
   /** Klaviyo keeps the first event per profile, metric and unique_id: makes resending safe. */
   unique_id?: string;
+  /** Recorded (reports, the profile's timeline) but triggers no flow: a historical import. */
+  backfill?: boolean;
 }
 
 /** The profile an event belongs to: at least one identifier among the attributes (or an id). */
@@ -36,6 +38,7 @@ function eventAttributes(event: KlaviyoEventInput) {
     value: event.value,
     value_currency: event.value_currency,
     unique_id: event.unique_id,
+    backfill: event.backfill ? true : undefined,
     metric: { data: { type: 'metric' as const, attributes: { name: event.metric } } },
   });
 }
@@ -89,6 +92,7 @@ function eventAttributesJson(event: KlaviyoEventInput): string {
   if (event.value !== undefined) text += `,"value":${json(event.value)}`;
   if (event.value_currency !== undefined) text += `,"value_currency":${json(event.value_currency)}`;
   if (event.unique_id !== undefined) text += `,"unique_id":${json(event.unique_id)}`;
+  if (event.backfill) text += ',"backfill":true';
   return `${text},"metric":{"data":{"type":"metric","attributes":{"name":${json(event.metric)}}}}}`;
 }
 
