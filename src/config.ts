@@ -94,6 +94,7 @@ export const envSchema = z
     LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
     DATA_DIR: withDefault(z.string().min(1), './data'),
     DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+    KLAVIYO_IDENTITY_CONFLICT: withDefault(z.enum(['dead_letter', 'drop_phone', 'update_existing']), 'dead_letter'),
     REPLICA_ID: optional(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 of A–Z a–z 0–9 . _ : -')),
     KLAVIYO_API_KEY: z
       .string({ error: 'KLAVIYO_API_KEY is required' })
@@ -158,6 +159,8 @@ export interface Config {
     webhookToleranceS: number;
     /** The list an opt-in joins when the item names none (so consent lands for people Klaviyo does not know yet). */
     consentListId: string | undefined;
+    /** KLAVIYO_IDENTITY_CONFLICT: what Klaviyo's 409 duplicate_profile does to a profile update. */
+    identityConflict: 'dead_letter' | 'drop_phone' | 'update_existing';
   };
   mavera: {
     apiKey: string | undefined;
@@ -224,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       webhookSecrets: e.KLAVIYO_WEBHOOK_SECRETS,
       webhookToleranceS: e.KLAVIYO_WEBHOOK_TOLERANCE_S,
       consentListId: e.KLAVIYO_CONSENT_LIST_ID,
+      identityConflict: e.KLAVIYO_IDENTITY_CONFLICT,
     },
     mavera: {
       apiKey: e.MAVERA_API_KEY,

@@ -156,7 +156,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     logger,
     jobs,
     limiters: klaviyo.limiters,
-    syncWorker: { api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger, clock, tuning: overrides.syncTuning },
+    syncWorker: { api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger, clock, tuning: overrides.syncTuning, identityConflict: config.klaviyo.identityConflict },
     webhooks: { logger, metrics, forward: config.webhookForward, clock, ...overrides.webhooks },
     webhookRetentionDays: config.store.webhookRetentionDays,
     clock,

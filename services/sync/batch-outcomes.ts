@@ -1,5 +1,6 @@
 import {
   KlaviyoAuthError,
+  KlaviyoDuplicateProfileError,
   KlaviyoError,
   type KlaviyoErrorDetail,
   KlaviyoRateLimitedError,
@@ -39,6 +40,7 @@ export function toOutboxError(error: unknown, detail?: KlaviyoErrorDetail): Outb
   if (error instanceof KlaviyoError) {
     const first = detail ?? error.errors[0];
     return dropUndefined({
+      ...(error instanceof KlaviyoDuplicateProfileError ? { reason: 'identity_conflict' as const, duplicate_profile_id: error.duplicateProfileId } : {}),
       status: error.status,
       code: first?.code ?? error.code,
       title: first?.title,

@@ -30,7 +30,10 @@ export function matchImportErrors(errors: ImportError[], entries: ProfileEntry[]
       entry = keys.map((k) => (k ? byIdentifier.get(k) : undefined)).find((e) => e !== undefined);
     }
     if (!entry) continue;
-    for (const item of entry.items) failed.set(item.id, { reason: 'import_error', status: 400, code, title, detail, pointer: source?.pointer });
+    // A bulk job's identity conflict is dead-lettered as one (whatever KLAVIYO_IDENTITY_CONFLICT says: the
+    // job has no per-item retry); replayed in a small batch it goes through profile-import, where the mode applies.
+    const reason = code === 'duplicate_profile' ? ('identity_conflict' as const) : ('import_error' as const);
+    for (const item of entry.items) failed.set(item.id, { reason, status: 400, code, title, detail, pointer: source?.pointer });
   }
   return failed;
 }

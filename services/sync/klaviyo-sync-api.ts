@@ -49,6 +49,8 @@ export interface ClassStatus {
 export interface SyncKlaviyoApi {
   bulkCreateEvents(groups: readonly KlaviyoEventGroup[]): Promise<void>;
   upsertProfile(profile: KlaviyoProfileInput): Promise<void>;
+  /** PATCH of an existing profile by Klaviyo id (after a 409 duplicate_profile, with KLAVIYO_IDENTITY_CONFLICT=update_existing). */
+  updateProfile(id: string, profile: Omit<KlaviyoProfileInput, 'id'>): Promise<void>;
   /** Returns the job id. */
   createProfileImportJob(profiles: readonly KlaviyoProfileInput[]): Promise<string>;
   getProfileImportJob(jobId: string): Promise<ProfileImportJobStatus>;
@@ -62,7 +64,7 @@ export interface SyncKlaviyoApi {
 
 export interface KlaviyoSyncEndpoints {
   events: Pick<EventEndpoints, 'bulkCreate'>;
-  profiles: Pick<ProfileEndpoints, 'upsert' | 'list'>;
+  profiles: Pick<ProfileEndpoints, 'upsert' | 'update' | 'list'>;
   profileImports: ProfileImportEndpoints;
   subscriptions: SubscriptionEndpoints;
   limiters: Pick<KlaviyoLimiters, 'stats'>;
@@ -73,6 +75,9 @@ export function createSyncKlaviyoApi(klaviyo: KlaviyoSyncEndpoints): SyncKlaviyo
     bulkCreateEvents: (groups) => klaviyo.events.bulkCreate(groups),
     async upsertProfile(profile) {
       await klaviyo.profiles.upsert(profile);
+    },
+    async updateProfile(id, profile) {
+      await klaviyo.profiles.update(id, profile);
     },
     async createProfileImportJob(profiles) {
       return (await klaviyo.profileImports.create(profiles)).id;

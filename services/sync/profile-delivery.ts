@@ -1,4 +1,4 @@
-import type { KlaviyoErrorDetail } from '../klaviyo/errors.js';
+import { KlaviyoDuplicateProfileError, type KlaviyoErrorDetail } from '../klaviyo/errors.js';
 import type { KlaviyoProfileInput } from '../klaviyo/bodies/profile.js';
 import { mergePayloads } from '../../src/store/merge-payload.js';
 import type { OutboxItem } from '../../src/store/outbox.js';
@@ -6,11 +6,47 @@ import { type BatchPlan, type BatchResult, type OutcomeContext, sendBatch } from
 import type { ProfilePayload } from './klaviyo-payloads.js';
 import { BATCH_POINTERS, type SyncKlaviyoApi } from './klaviyo-sync-api.js';
 
+/**
+ * KLAVIYO_IDENTITY_CONFLICT: what a 409 `duplicate_profile` (the identifiers we sent belong to
+ * different Klaviyo profiles) does to the update (docs/ingest.md#identity-conflicts).
+ */
+export const IDENTITY_CONFLICT_MODES = ['dead_letter', 'drop_phone', 'update_existing'] as const;
+export type IdentityConflictMode = (typeof IDENTITY_CONFLICT_MODES)[number];
+
 export interface ProfileDeliveryOptions {
   /** From this many profiles in a claim on, use one bulk import job instead of single upserts. */
   bulkThreshold: number;
   /** Concurrent single upserts (profile-import is an L-tier class: 75/s). */
   upsertConcurrency: number;
+  /** Default `dead_letter`. */
+  identityConflict?: IdentityConflictMode;
+}
+
+const IDENTIFIERS = ['email', 'phone_number', 'external_id'] as const;
+
+/**
+ * One upsert, with a 409 duplicate_profile handled as configured:
+ *  - `dead_letter`: the error stands (the item is dead-lettered, reason identity_conflict, with the other profile's id);
+ *  - `drop_phone`: sent once more without the phone number (the usual culprit: a number already on another profile);
+ *  - `update_existing`: the profile Klaviyo named is updated with everything but the identifiers (they are what conflicts).
+ * A second conflict stands too.
+ */
+export async function upsertResolvingConflict(api: SyncKlaviyoApi, profile: KlaviyoProfileInput, mode: IdentityConflictMode): Promise<void> {
+  try {
+    await api.upsertProfile(profile);
+  } catch (error) {
+    if (!(error instanceof KlaviyoDuplicateProfileError) || mode === 'dead_letter') throw error;
+    const attributes = profile.attributes as Record<string, unknown>;
+    if (mode === 'drop_phone') {
+      if (attributes.phone_number === undefined) throw error;
+      const { phone_number: _dropped, ...rest } = attributes;
+      await api.upsertProfile({ ...profile, attributes: rest });
+      return;
+    }
+    if (!error.duplicateProfileId) throw error;
+    const rest = Object.fromEntries(Object.entries(attributes).filter(([key]) => !(IDENTIFIERS as readonly string[]).includes(key)));
+    await api.updateProfile(error.duplicateProfileId, { ...profile, attributes: rest });
+  }
 }
 
 export interface ProfileEntry {
@@ -46,7 +82,7 @@ const rejectedByIndex = (details: Map<number, KlaviyoErrorDetail[]>, entries: Pr
  */
 export async function deliverProfiles(api: SyncKlaviyoApi, items: OutboxItem[], ctx: OutcomeContext, options: ProfileDeliveryOptions): Promise<BatchResult> {
   const entries = mergeProfileItems(items);
-  if (entries.length < options.bulkThreshold) return upsertEach(api, entries, ctx, options.upsertConcurrency);
+  if (entries.length < options.bulkThreshold) return upsertEach(api, entries, ctx, options.upsertConcurrency, options.identityConflict ?? 'dead_letter');
 
   let jobId = '';
   const created = await sendBatch<ProfileEntry>(
@@ -65,7 +101,7 @@ export async function deliverProfiles(api: SyncKlaviyoApi, items: OutboxItem[], 
   return { outcomes: created.outcomes.map((o) => ({ id: o.id, status: 'verifying', jobId })), authFailed: false };
 }
 
-async function upsertEach(api: SyncKlaviyoApi, entries: ProfileEntry[], ctx: OutcomeContext, concurrency: number): Promise<BatchResult> {
+async function upsertEach(api: SyncKlaviyoApi, entries: ProfileEntry[], ctx: OutcomeContext, concurrency: number, conflictMode: IdentityConflictMode): Promise<BatchResult> {
   const results: BatchResult[] = [];
   let next = 0;
   let authFailed = false;
@@ -76,7 +112,7 @@ async function upsertEach(api: SyncKlaviyoApi, entries: ProfileEntry[], ctx: Out
       const plan: BatchPlan<ProfileEntry> = {
         entries: [entry],
         itemsOf: (e) => e.items,
-        send: async ([one]) => api.upsertProfile((one ?? entry).profile),
+        send: async ([one]) => upsertResolvingConflict(api, (one ?? entry).profile, conflictMode),
         rejected: (error) => new Map(entry.items.map((i) => [i.id, error.errors])),
       };
       const result = await sendBatch(plan, ctx);

@@ -7,7 +7,7 @@ import { deliverConsent } from './consent-delivery.js';
 import { deliverEvents } from './event-delivery.js';
 import type { KlaviyoAuthMonitor } from './klaviyo-auth-monitor.js';
 import type { SyncKlaviyoApi } from './klaviyo-sync-api.js';
-import { deliverProfiles } from './profile-delivery.js';
+import { deliverProfiles, type IdentityConflictMode } from './profile-delivery.js';
 import { createProfileJobVerifier } from './profile-job-verifier.js';
 import { DEFAULT_SYNC_TUNING, KIND_LIMITS, type SyncTuning } from './sync-tuning.js';
 import { createWaker } from '../../src/lib/wake.js';
@@ -22,6 +22,8 @@ export interface SyncWorkerDeps {
   clock?: () => Date;
   random?: () => number;
   tuning?: Partial<SyncTuning>;
+  /** KLAVIYO_IDENTITY_CONFLICT (default dead_letter). */
+  identityConflict?: IdentityConflictMode;
 }
 
 export interface SyncWorkerState {
@@ -65,7 +67,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       case 'consent':
         return deliverConsent(deps.api, items, ctx);
       case 'profile':
-        return deliverProfiles(deps.api, items, ctx, { bulkThreshold: tuning.profileBulkThreshold, upsertConcurrency: tuning.profileUpsertConcurrency });
+        return deliverProfiles(deps.api, items, ctx, { bulkThreshold: tuning.profileBulkThreshold, upsertConcurrency: tuning.profileUpsertConcurrency, identityConflict: deps.identityConflict });
     }
   };
 

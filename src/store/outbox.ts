@@ -76,6 +76,8 @@ export interface OutboxError {
   title?: string;
   detail: string;
   pointer?: string;
+  /** identity_conflict: the existing Klaviyo profile that holds an identifier we sent (409 `meta.duplicate_profile_id`). */
+  duplicate_profile_id?: string;
 }
 
 export type OutboxOutcome =
