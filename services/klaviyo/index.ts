@@ -5,6 +5,7 @@ import { createEventEndpoints } from './endpoints/events.js';
 import { createFlowEndpoints } from './endpoints/flows.js';
 import { createListEndpoints } from './endpoints/lists.js';
 import { createMetricEndpoints } from './endpoints/metrics.js';
+import { createPrivacyEndpoints } from './endpoints/privacy.js';
 import { createProfileImportEndpoints } from './endpoints/profile-imports.js';
 import { createProfileEndpoints } from './endpoints/profiles.js';
 import { createReportEndpoints } from './endpoints/reports.js';
@@ -59,6 +60,7 @@ export function createKlaviyoService(options: KlaviyoServiceOptions) {
     metrics: createMetricEndpoints(client),
     reports: createReportEndpoints(client),
     webhooks: createWebhookEndpoints(client),
+    privacy: createPrivacyEndpoints(client),
   };
 }
 
@@ -97,3 +99,4 @@ export type { CampaignChannel, ListCampaignsOptions } from './endpoints/campaign
 export type { ListProfilesOptions, ProfileAdditionalField } from './endpoints/profiles.js';
 export type { ListEventsOptions } from './endpoints/events.js';
 export type { ReportPage } from './endpoints/reports.js';
+export { buildProfileDeletionBody, type PrivacyEndpoints, type ProfileDeletionTarget } from './endpoints/privacy.js';

@@ -127,6 +127,7 @@ export const KLAVIYO_LIMIT_CLASSES = {
   get_webhooks: { ...XS, operationId: 'get_webhooks', method: 'GET', path: '/api/webhooks' },
   create_webhook: { ...XS, operationId: 'create_webhook', method: 'POST', path: '/api/webhooks' },
   get_webhook_topics: { ...XS, operationId: 'get_webhook_topics', method: 'GET', path: '/api/webhook-topics' },
+  request_profile_deletion: { ...S, operationId: 'request_profile_deletion', method: 'POST', path: '/api/data-privacy-deletion-jobs' },
 } as const satisfies Record<string, KlaviyoLimitClass>;
 
 export type KlaviyoLimitClassName = keyof typeof KLAVIYO_LIMIT_CLASSES;

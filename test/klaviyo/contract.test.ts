@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEventBulkCreateBody, buildEventCreateBody, serializeEventBulkCreateBody } from '../../services/klaviyo/bodies/event.js';
 import { buildAddProfilesToListBody } from '../../services/klaviyo/bodies/list.js';
+import { buildProfileDeletionBody } from '../../services/klaviyo/endpoints/privacy.js';
 import {
   buildProfileBulkImportBody,
   buildProfileCreateBody,
@@ -42,6 +43,9 @@ const bodies: Array<[operationId: string, variant: string, body: unknown]> = [
   ['bulk_unsubscribe_profiles', 'email only', buildUnsubscribeBody({ profiles: [buildConsentProfile({ phone_number: undefined })] })],
   ['bulk_unsubscribe_profiles', 'sms with list', buildUnsubscribeBody({ profiles: [buildConsentProfile({ email: undefined, channels: { sms_marketing: true } })], listId: 'Y6nRLr' })],
   ['add_profiles_to_list', 'two ids', buildAddProfilesToListBody(['01A', '01B'])],
+  ['request_profile_deletion', 'by email', buildProfileDeletionBody({ email: 'ada@example.com' })],
+  ['request_profile_deletion', 'by phone', buildProfileDeletionBody({ phone_number: '+15005550006' })],
+  ['request_profile_deletion', 'by profile id', buildProfileDeletionBody({ profileId: '01GDDKASAP8TKDDA2GRZDSVP4H' })],
   ['query_metric_aggregates', 'by flow, daily', buildMetricAggregateBody({
     metric_id: 'RESQ6t', measurements: ['count', 'sum_value', 'unique'], interval: 'day', by: ['$attributed_flow'],
     filter: ['greater-or-equal(datetime,2024-09-01T00:00:00)', 'less-than(datetime,2024-10-01T00:00:00)'], timezone: 'America/New_York', page_size: 500,
@@ -78,6 +82,7 @@ describe('Klaviyo request bodies against the shipped OpenAPI subset', () => {
     ['create_or_update_profile', 'wrong resource type', { data: { type: 'profiles', attributes: { email: 'a@b.com' } } }],
     ['bulk_subscribe_profiles', 'consent not SUBSCRIBED', { data: { type: 'profile-subscription-bulk-create-job', attributes: { profiles: { data: [{ type: 'profile', attributes: { email: 'a@b.com', subscriptions: { email: { marketing: { consent: 'UNSUBSCRIBED' } } } } }] } } } }],
     ['update_profile', 'id missing', { data: { type: 'profile', attributes: { first_name: 'A' } } }],
+    ['request_profile_deletion', 'wrong job type', { data: { type: 'data-privacy-deletion-jobs', attributes: { profile: { data: { type: 'profile', attributes: { email: 'a@b.com' } } } } } }],
     ['query_campaign_values', 'unknown statistic', buildCampaignValuesBody({ statistics: ['vibes'], timeframe: { key: 'last_30_days' }, conversion_metric_id: 'X' })],
   ];
 
