@@ -14,6 +14,8 @@ export interface IngestRouterDeps {
   openapi: OpenApiRegistry;
   /** The clock an item's time limits are judged by. */
   clock?: () => Date;
+  /** DEFAULT_PHONE_REGION: national phone numbers of this region are accepted and normalised to E.164. */
+  defaultPhoneRegion?: string;
 }
 
 const acceptedSchema = z.object({
@@ -29,7 +31,7 @@ const acceptedSchema = z.object({
  */
 export function createIngestRouter(deps: IngestRouterDeps): Router {
   const clock = deps.clock ?? systemClock;
-  const requests = createIngestRequests(() => clock().getTime());
+  const requests = createIngestRequests(() => clock().getTime(), { defaultPhoneRegion: deps.defaultPhoneRegion });
   const router = Router();
   for (const kind of ['events', 'orders', 'profiles'] as const satisfies IngestKind[]) {
     const request = requests[kind];

@@ -40,7 +40,7 @@ export interface AppDeps {
   /** The shutdown state: once draining, every answer closes its connection (absent → never draining). */
   drain?: HttpDrain;
   /** Hooks of the sync worker for ingest and sync admin (absent → routes work, nothing is woken). */
-  sync?: Omit<SyncAdminDeps, 'outbox' | 'onRequeued'> & { onEnqueued?: () => void; consentListId?: string };
+  sync?: Omit<SyncAdminDeps, 'outbox' | 'onRequeued'> & { onEnqueued?: () => void; consentListId?: string; defaultPhoneRegion?: string };
 }
 
 export const DEFAULT_JSON_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): Express {
   const parseJson = [requireJsonBody, refuseDeclaredOversize(jsonLimit), enforceBodyLimit(express.json({ limit: jsonLimit }), jsonLimit)];
   const v1 = Router();
   const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: deps.sync?.clock, onEnqueued: deps.sync?.onEnqueued, consentListId: deps.sync?.consentListId });
-  v1.use(createIngestRouter({ ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), parseJson, openapi, clock: deps.sync?.clock }));
+  v1.use(createIngestRouter({ ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), parseJson, openapi, clock: deps.sync?.clock, defaultPhoneRegion: deps.sync?.defaultPhoneRegion }));
   v1.use(
     createWebhookAdminRouter({
       inbox: deps.store.inbox,

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 
 /**
@@ -94,6 +95,7 @@ export const envSchema = z
     LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
     DATA_DIR: withDefault(z.string().min(1), './data'),
     DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+    DEFAULT_PHONE_REGION: optional(z.string().refine((region) => isSupportedCountry(region), 'must be an ISO 3166 alpha-2 region in upper case that libphonenumber knows, e.g. US')),
     KLAVIYO_IDENTITY_CONFLICT: withDefault(z.enum(['dead_letter', 'drop_phone', 'update_existing']), 'dead_letter'),
     REPLICA_ID: optional(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 of A–Z a–z 0–9 . _ : -')),
     KLAVIYO_API_KEY: z
@@ -148,6 +150,8 @@ export interface Config {
   logLevel: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** DEFAULT_PHONE_REGION: national phone numbers of this region are normalised to E.164; unset → E.164 only. */
+  defaultPhoneRegion: string | undefined;
   /** This replica's name in /readyz, /v1/sync and the leader row (REPLICA_ID; default hostname-pid). */
   replicaId: string;
   klaviyo: {
@@ -218,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
     replicaId: e.REPLICA_ID ?? `${hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 48)}-${process.pid}`,
     klaviyo: {
       apiKey: e.KLAVIYO_API_KEY,

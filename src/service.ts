@@ -180,7 +180,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
       drain.readiness,
     ],
     replicas: () => leadership.status(),
-    sync: { clock, onEnqueued: leaderWork.notifySync, workerState: leaderWork.workerState, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId },
+    sync: { clock, onEnqueued: leaderWork.notifySync, workerState: leaderWork.workerState, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId, defaultPhoneRegion: config.defaultPhoneRegion },
     webhooks: {
       secrets: config.klaviyo.webhookSecrets,
       toleranceS: config.klaviyo.webhookToleranceS,

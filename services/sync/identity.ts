@@ -1,14 +1,40 @@
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 
 /** E.164: a plus, a non-zero country digit, at most 15 digits. We reject rather than guess. */
 export const e164Phone = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone number, e.g. +15005550006');
 
-export const identityShape = {
-  email: z.email({ error: 'must be an email address' }).max(254).optional(),
-  phone_number: e164Phone.optional(),
-  /** The caller's id for the person; becomes Klaviyo's `external_id`. */
-  distinct_id: z.string().min(1).max(255).optional(),
-};
+/** Whether `region` is an ISO 3166 alpha-2 region libphonenumber knows (DEFAULT_PHONE_REGION). */
+export const isPhoneRegion = (region: string): region is CountryCode => isSupportedCountry(region);
+
+/**
+ * A phone number field. Without a region: E.164 only, as given. With DEFAULT_PHONE_REGION: a national
+ * number of that region (`(201) 555-0123` for US) or an international one, checked for validity by
+ * libphonenumber and normalised to E.164 (`+12015550123`); a number still not valid is refused, naming
+ * the field.
+ */
+export function phoneNumberSchema(region?: string) {
+  if (region === undefined) return e164Phone;
+  if (!isPhoneRegion(region)) throw new RangeError(`not a phone region libphonenumber knows: ${region}`);
+  return z.string().max(64).transform((value, ctx) => {
+    const parsed = parsePhoneNumberFromString(value, region);
+    if (parsed?.isValid()) return parsed.number;
+    ctx.addIssue({ code: 'custom', message: `must be a valid phone number: E.164 (+15005550006) or national in ${region}` });
+    return z.NEVER;
+  });
+}
+
+/** The identity fields of events, orders' customers and profiles; phones as `phoneNumberSchema(region)`. */
+export function identityShapeFor(region?: string) {
+  return {
+    email: z.email({ error: 'must be an email address' }).max(254).optional(),
+    phone_number: phoneNumberSchema(region).optional(),
+    /** The caller's id for the person; becomes Klaviyo's `external_id`. */
+    distinct_id: z.string().min(1).max(255).optional(),
+  };
+}
+
+export const identityShape = identityShapeFor(undefined);
 
 export interface Identity {
   email?: string | undefined;

@@ -101,12 +101,14 @@ function nonFinite(container: Container | undefined, key: string | undefined): F
 
 /**
  * The three ingest requests. `now` is the clock the time limits are judged by (an event's `time`
- * may not lie in the future, nor too far in the past).
+ * may not lie in the future, nor too far in the past); `defaultPhoneRegion` (DEFAULT_PHONE_REGION)
+ * lets phone numbers be national numbers of that region, normalised to E.164.
  */
-export function createIngestRequests(now: () => number): IngestRequests {
+export function createIngestRequests(now: () => number, options: { defaultPhoneRegion?: string } = {}): IngestRequests {
+  const region = options.defaultPhoneRegion;
   return {
-    events: ingestRequest('events', createEventSchema(now), MAX_EVENTS_PER_REQUEST, 'Ingest custom events (one, or {"events": [...], "backfill"?: true} of 1–1000)', { backfill: backfillFlag }),
-    orders: ingestRequest('orders', createOrderSchema(now).superRefine(checkComputedMoney), MAX_ORDERS_PER_REQUEST, 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...], "backfill"?: true} of 1–1000)', { backfill: backfillFlag }),
-    profiles: ingestRequest('profiles', createProfileSchema(now), MAX_PROFILES_PER_REQUEST, 'Ingest profile updates and consent (one, or {"profiles": [...]} of 1–10000)'),
+    events: ingestRequest('events', createEventSchema(now, region), MAX_EVENTS_PER_REQUEST, 'Ingest custom events (one, or {"events": [...], "backfill"?: true} of 1–1000)', { backfill: backfillFlag }),
+    orders: ingestRequest('orders', createOrderSchema(now, region).superRefine(checkComputedMoney), MAX_ORDERS_PER_REQUEST, 'Ingest orders, mapped to Klaviyo order events (one, or {"orders": [...], "backfill"?: true} of 1–1000)', { backfill: backfillFlag }),
+    profiles: ingestRequest('profiles', createProfileSchema(now, region), MAX_PROFILES_PER_REQUEST, 'Ingest profile updates and consent (one, or {"profiles": [...]} of 1–10000)'),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { backfillFlag, currencyCode, eventTime, money, type Now, text } from './common-schema.js';
-import { hasIdentity, IDENTITY_MESSAGE, identityShape } from './identity.js';
+import { hasIdentity, IDENTITY_MESSAGE, identityShapeFor } from './identity.js';
 
 export const MAX_ORDERS_PER_REQUEST = 1000;
 /** Each line becomes an event, and `Items` must stay under Klaviyo's 4,000-item array limit. */
@@ -33,21 +33,22 @@ const lineSchema = z.strictObject({
   brand: text(255).optional(),
 });
 
-const customerSchema = z
-  .strictObject({ ...identityShape, first_name: text(255).optional(), last_name: text(255).optional() })
-  .superRefine((customer, ctx) => {
-    if (!hasIdentity(customer)) ctx.addIssue({ code: 'custom', message: IDENTITY_MESSAGE });
-  });
+const customerSchema = (phoneRegion: string | undefined) =>
+  z
+    .strictObject({ ...identityShapeFor(phoneRegion), first_name: text(255).optional(), last_name: text(255).optional() })
+    .superRefine((customer, ctx) => {
+      if (!hasIdentity(customer)) ctx.addIssue({ code: 'custom', message: IDENTITY_MESSAGE });
+    });
 
 export const ORDER_STATUSES = ['placed', 'fulfilled', 'cancelled', 'refunded'] as const;
 
 /** One order of POST /v1/orders; mapped to Klaviyo events by order-mapping.ts (docs/ingest.md). */
-export function createOrderSchema(now: Now) {
+export function createOrderSchema(now: Now, phoneRegion?: string) {
   return z.strictObject({
     order_id: text(255),
     status: z.enum(ORDER_STATUSES).default('placed'),
     occurred_at: eventTime(now).optional(),
-    customer: customerSchema,
+    customer: customerSchema(phoneRegion),
     currency: currencyCode,
     total: money,
     items: z.array(lineSchema).max(MAX_LINES_PER_ORDER).default([]),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { profileAttributesShape, text } from './common-schema.js';
-import { hasIdentity, IDENTITY_MESSAGE, identityShape } from './identity.js';
+import { hasIdentity, IDENTITY_MESSAGE, identityShapeFor } from './identity.js';
 
 export const MAX_PROFILES_PER_REQUEST = 10_000;
 
@@ -20,9 +20,9 @@ const subscriptionsSchema = z.strictObject({
 });
 
 /** One profile of POST /v1/profiles. Consent is explicit: only `true` subscribes. */
-export function createProfileSchema(now: () => number) {
+export function createProfileSchema(now: () => number, phoneRegion?: string) {
   return z
-    .strictObject({ ...identityShape, ...profileAttributesShape, subscriptions: subscriptionsSchema.optional() })
+    .strictObject({ ...identityShapeFor(phoneRegion), ...profileAttributesShape, subscriptions: subscriptionsSchema.optional() })
     .superRefine((profile, ctx) => {
       if (!hasIdentity(profile)) ctx.addIssue({ code: 'custom', message: IDENTITY_MESSAGE });
       const subscriptions = profile.subscriptions;

@@ -12,7 +12,7 @@ const conflict = (otherId: string | undefined = '01OTHER') =>
     message: 'Klaviyo answered 409',
     retryable: false,
     limitClass: 'create_or_update_profile',
-    errors: [{ status: 409, code: 'duplicate_profile', title: 'Conflict.', detail: 'A profile already exists with one of these identifiers.', pointer: '/data/attributes' }],
+    errors: [{ code: 'duplicate_profile', title: 'Conflict.', detail: 'A profile already exists with one of these identifiers.', pointer: '/data/attributes', parameter: undefined, meta: { duplicate_profile_id: otherId } }],
     duplicateProfileId: otherId,
   });
 
