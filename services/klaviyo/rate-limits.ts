@@ -80,6 +80,12 @@ export const KLAVIYO_LIMIT_CLASSES = {
     method: 'POST',
     path: '/api/lists/{id}/relationships/profiles',
   },
+  remove_profiles_from_list: {
+    ...M,
+    operationId: 'remove_profiles_from_list',
+    method: 'DELETE',
+    path: '/api/lists/{id}/relationships/profiles',
+  },
   get_segments: { ...L, operationId: 'get_segments', method: 'GET', path: '/api/segments' },
   get_segment: { ...L, operationId: 'get_segment', method: 'GET', path: '/api/segments/{id}' },
   'get_segment:profile_count': {

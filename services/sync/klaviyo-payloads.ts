@@ -53,6 +53,17 @@ export interface ConsentPayload {
   custom_source?: string;
 }
 
+/**
+ * One person's pending list membership changes, merged while pending: per list id the last word
+ * (`add` or `remove`) wins. Membership only: consent is never touched.
+ */
+export interface ListPayload {
+  email?: string;
+  phone_number?: string;
+  external_id?: string;
+  lists: Record<string, 'add' | 'remove'>;
+}
+
 /** Drops undefined members so stored payloads and request bodies carry only what was given. */
 export function compact<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -2,6 +2,7 @@ import { EVENT_BULK_GROUPS_POINTER, type KlaviyoEventGroup } from '../klaviyo/bo
 import type { KlaviyoProfileInput } from '../klaviyo/bodies/profile.js';
 import type { KlaviyoConsentProfile } from '../klaviyo/bodies/subscription.js';
 import type { EventEndpoints } from '../klaviyo/endpoints/events.js';
+import type { ListEndpoints } from '../klaviyo/endpoints/lists.js';
 import type { ProfileImportEndpoints } from '../klaviyo/endpoints/profile-imports.js';
 import type { ProfileEndpoints } from '../klaviyo/endpoints/profiles.js';
 import type { SubscriptionEndpoints } from '../klaviyo/endpoints/subscriptions.js';
@@ -59,6 +60,13 @@ export interface SyncKlaviyoApi {
   unsubscribe(profiles: readonly KlaviyoConsentProfile[], options?: Pick<ConsentJobOptions, 'listId'>): Promise<void>;
   /** Klaviyo's profile of a person, found by external id, else email, else phone; undefined when none. */
   findProfileIdentifiers(identity: { external_id?: string; email?: string; phone_number?: string }): Promise<ProfileIdentifiers | undefined>;
+  /**
+   * Klaviyo's profile ids of these people, found 100 at a time per identifier (external id, else
+   * email, else phone), by index into `people`; a person Klaviyo does not know is absent.
+   */
+  findProfileIds(people: ReadonlyArray<{ external_id?: string; email?: string; phone_number?: string }>): Promise<Map<number, string>>;
+  addToList(listId: string, profileIds: readonly string[]): Promise<void>;
+  removeFromList(listId: string, profileIds: readonly string[]): Promise<void>;
   classStatus(limitClass: KlaviyoLimitClassName): ClassStatus;
 }
 
@@ -67,8 +75,13 @@ export interface KlaviyoSyncEndpoints {
   profiles: Pick<ProfileEndpoints, 'upsert' | 'update' | 'list'>;
   profileImports: ProfileImportEndpoints;
   subscriptions: SubscriptionEndpoints;
+  lists: Pick<ListEndpoints, 'addProfiles' | 'removeProfiles'>;
   limiters: Pick<KlaviyoLimiters, 'stats'>;
 }
+
+/** Klaviyo's `any(...)` filter and one page hold at most 100 values. */
+const LOOKUP_CHUNK = 100;
+const LOOKUP_FIELDS = ['external_id', 'email', 'phone_number'] as const;
 
 export function createSyncKlaviyoApi(klaviyo: KlaviyoSyncEndpoints): SyncKlaviyoApi {
   return {
@@ -105,6 +118,33 @@ export function createSyncKlaviyoApi(klaviyo: KlaviyoSyncEndpoints): SyncKlaviyo
       }
       return undefined;
     },
+    async findProfileIds(people) {
+      const found = new Map<number, string>();
+      for (const field of LOOKUP_FIELDS) {
+        // Each person is looked up by its first identifier only (the one its profile was imported by).
+        const wanted = new Map<string, number[]>();
+        people.forEach((person, index) => {
+          if (found.has(index)) return;
+          const first = LOOKUP_FIELDS.find((f) => person[f] !== undefined);
+          const value = first === field ? person[field] : undefined;
+          if (value === undefined) return;
+          const key = field === 'email' ? value.toLowerCase() : value;
+          wanted.set(key, [...(wanted.get(key) ?? []), index]);
+        });
+        const values = [...wanted.keys()];
+        for (let start = 0; start < values.length; start += LOOKUP_CHUNK) {
+          const chunk = values.slice(start, start + LOOKUP_CHUNK);
+          for await (const profile of klaviyo.profiles.list({ filter: klaviyoFilter.any(field, chunk), pageSize: LOOKUP_CHUNK, fields: [...LOOKUP_FIELDS] })) {
+            const raw = (profile.attributes as Record<string, unknown>)[field];
+            if (typeof raw !== 'string') continue;
+            for (const index of wanted.get(field === 'email' ? raw.toLowerCase() : raw) ?? []) found.set(index, profile.id);
+          }
+        }
+      }
+      return found;
+    },
+    addToList: (listId, profileIds) => klaviyo.lists.addProfiles(listId, profileIds),
+    removeFromList: (listId, profileIds) => klaviyo.lists.removeProfiles(listId, profileIds),
     classStatus(limitClass) {
       const stats = klaviyo.limiters.stats()[limitClass];
       const paused = stats?.paused_until ? Date.parse(stats.paused_until) : undefined;

@@ -1,6 +1,6 @@
 import type { OutboxEntry, NewOutboxItem } from '../../src/store/outbox.js';
 import { klaviyoIdentifiers, personKey } from './identity.js';
-import { compact, type ConsentChannel, type ConsentPayload, type ProfilePayload } from './klaviyo-payloads.js';
+import { compact, type ConsentChannel, type ConsentPayload, type ListPayload, type ProfilePayload } from './klaviyo-payloads.js';
 import type { ProfileInput } from './profile-schema.js';
 
 export interface ProfileMappingOptions {
@@ -16,15 +16,16 @@ const CHANNELS: ReadonlyArray<[ConsentChannel, 'email_marketing' | 'sms_marketin
 
 /**
  * A profile becomes one profile update, merged per person while pending, plus one consent item per
- * channel the caller set explicitly (true → subscribe job, false → unsubscribe job). Nothing is
- * ever subscribed that the caller did not say `true` to.
+ * channel the caller set explicitly (true → subscribe job, false → unsubscribe job), plus one list
+ * item when it joins or leaves lists (membership only, merged per person and list while pending).
+ * Nothing is ever subscribed that the caller did not say `true` to.
  *
  * Live Klaviyo creates nothing for a subscription of a person it does not know yet unless it names a
  * list or is a historical import: so an opt-in with neither, and every opt-out, waits for that
  * person's profile item to be delivered (its import verified) before it is sent.
  */
 export function mapProfile(profile: ProfileInput, options: ProfileMappingOptions = {}): OutboxEntry {
-  const { subscriptions, email, phone_number, distinct_id, ...attributes } = profile;
+  const { subscriptions, lists, email, phone_number, distinct_id, ...attributes } = profile;
   const person = personKey(profile);
   const payload: ProfilePayload = { profile: compact({ ...attributes, ...klaviyoIdentifiers({ email, phone_number, distinct_id }) }) };
   const items: NewOutboxItem[] = [{ kind: 'profile', mergeKey: person, payload: payload as unknown as Record<string, unknown> }];
@@ -50,6 +51,14 @@ export function mapProfile(profile: ProfileInput, options: ProfileMappingOptions
       payload: body as unknown as Record<string, unknown>,
       ...(landsOnItsOwn ? {} : { waitFor: { kind: 'profile' as const, mergeKey: person } }),
     });
+  }
+  const membership: ListPayload['lists'] = {};
+  for (const id of lists?.add ?? []) membership[id] = 'add';
+  for (const id of lists?.remove ?? []) membership[id] = 'remove';
+  if (Object.keys(membership).length > 0) {
+    const body: ListPayload = compact({ email, phone_number, external_id: distinct_id, lists: membership });
+    // After the profile: Klaviyo adds and removes members by profile id, which the import creates.
+    items.push({ kind: 'list', mergeKey: `${person}:lists`, payload: body as unknown as Record<string, unknown>, waitFor: { kind: 'profile', mergeKey: person } });
   }
   return { items };
 }

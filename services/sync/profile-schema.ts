@@ -19,12 +19,21 @@ const subscriptionsSchema = z.strictObject({
   custom_source: text(255).optional(),
 });
 
+const listIds = z.array(text(64)).min(1).max(100);
+
+/** List membership (never consent): the lists the person joins and leaves. */
+const listsSchema = z.strictObject({ add: listIds.optional(), remove: listIds.optional() });
+
 /** One profile of POST /v1/profiles. Consent is explicit: only `true` subscribes. */
 export function createProfileSchema(now: () => number, phoneRegion?: string) {
   return z
-    .strictObject({ ...identityShapeFor(phoneRegion), ...profileAttributesShape, subscriptions: subscriptionsSchema.optional() })
+    .strictObject({ ...identityShapeFor(phoneRegion), ...profileAttributesShape, subscriptions: subscriptionsSchema.optional(), lists: listsSchema.optional() })
     .superRefine((profile, ctx) => {
       if (!hasIdentity(profile)) ctx.addIssue({ code: 'custom', message: IDENTITY_MESSAGE });
+      const adding = new Set(profile.lists?.add ?? []);
+      (profile.lists?.remove ?? []).forEach((id, index) => {
+        if (adding.has(id)) ctx.addIssue({ code: 'custom', path: ['lists', 'remove', index], message: `list ${id} is also in lists.add: a person cannot join and leave one list in one update` });
+      });
       const subscriptions = profile.subscriptions;
       if (subscriptions?.email_marketing === true && profile.email === undefined) {
         ctx.addIssue({ code: 'custom', path: ['subscriptions', 'email_marketing'], message: 'an opt-in needs the profile email' });

@@ -36,7 +36,7 @@ export const DEFAULT_SYNC_TUNING: SyncTuning = {
   pollMs: 500,
   lingerMs: 2_000,
   quietMs: 250,
-  lanes: { event: 4, profile: 1, consent: 1 },
+  lanes: { event: 4, profile: 1, consent: 1, list: 1 },
   backoff: { baseDelayMs: 1_000, maxDelayMs: 300_000 },
   authPauseMs: 30_000,
   statsIntervalMs: 2_000,
@@ -55,4 +55,6 @@ export const KIND_LIMITS: Record<OutboxKind, { maxItems: number; maxBytes: numbe
   event: { maxItems: 1_000, maxBytes: REQUEST_PAYLOAD_BUDGET_BYTES, limitClass: 'bulk_create_events' },
   profile: { maxItems: 10_000, maxBytes: REQUEST_PAYLOAD_BUDGET_BYTES, limitClass: 'bulk_import_profiles' },
   consent: { maxItems: 1_000, maxBytes: REQUEST_PAYLOAD_BUDGET_BYTES, limitClass: 'bulk_subscribe_profiles' },
+  // People per claim: their profile ids are resolved 100 at a time, then one request per list and direction.
+  list: { maxItems: 500, maxBytes: REQUEST_PAYLOAD_BUDGET_BYTES, limitClass: 'add_profiles_to_list' },
 };

@@ -7,6 +7,7 @@ import { deliverConsent } from './consent-delivery.js';
 import { deliverEvents } from './event-delivery.js';
 import type { KlaviyoAuthMonitor } from './klaviyo-auth-monitor.js';
 import type { SyncKlaviyoApi } from './klaviyo-sync-api.js';
+import { deliverListChanges } from './list-delivery.js';
 import { deliverProfiles, type IdentityConflictMode } from './profile-delivery.js';
 import { createProfileJobVerifier } from './profile-job-verifier.js';
 import { DEFAULT_SYNC_TUNING, KIND_LIMITS, type SyncTuning } from './sync-tuning.js';
@@ -66,6 +67,8 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
         return deliverEvents(deps.api, items, ctx);
       case 'consent':
         return deliverConsent(deps.api, items, ctx);
+      case 'list':
+        return deliverListChanges(deps.api, items, ctx);
       case 'profile':
         return deliverProfiles(deps.api, items, ctx, { bulkThreshold: tuning.profileBulkThreshold, upsertConcurrency: tuning.profileUpsertConcurrency, identityConflict: deps.identityConflict });
     }

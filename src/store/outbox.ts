@@ -3,7 +3,7 @@
  * has delivered them to Klaviyo, or dead-letters them with Klaviyo's reason. Backend-neutral: the
  * SQLite backend implements it now, PostgreSQL later, and one conformance suite covers both.
  */
-export const OUTBOX_KINDS = ['event', 'profile', 'consent'] as const;
+export const OUTBOX_KINDS = ['event', 'profile', 'consent', 'list'] as const;
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
 export interface NewOutboxItem {

@@ -1,4 +1,4 @@
-import { buildAddProfilesToListBody } from '../bodies/list.js';
+import { buildAddProfilesToListBody, buildRemoveProfilesFromListBody } from '../bodies/list.js';
 import type { KlaviyoClient } from '../client.js';
 import type { CallOptions, JsonApiResource } from '../json-api.js';
 import { paginate } from '../paginate.js';
@@ -15,6 +15,18 @@ export function createListEndpoints(client: KlaviyoClient) {
         method: 'POST',
         path: apiPath('/api/lists/{id}/relationships/profiles', { id: listId }),
         body: buildAddProfilesToListBody(profileIds),
+        idempotent: true,
+        signal: options.signal,
+      });
+    },
+
+    /** DELETE /api/lists/{id}/relationships/profiles (≤ 1,000 ids): 204. Leaving is idempotent too; consent is untouched. */
+    async removeProfiles(listId: string, profileIds: readonly string[], options: CallOptions = {}): Promise<void> {
+      await client.request({
+        limitClass: 'remove_profiles_from_list',
+        method: 'DELETE',
+        path: apiPath('/api/lists/{id}/relationships/profiles', { id: listId }),
+        body: buildRemoveProfilesFromListBody(profileIds),
         idempotent: true,
         signal: options.signal,
       });

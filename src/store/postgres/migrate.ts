@@ -1,3 +1,4 @@
+import { OUTBOX_KINDS } from '../outbox.js';
 import type { PgDatabase } from './database.js';
 import type { PgMigration } from './migrations.js';
 import { inTransaction } from './storage-errors.js';
@@ -12,7 +13,7 @@ export const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`
  * lock (pg_advisory_xact_lock, freed by the commit or the rollback, so a crashed replica never leaves
  * it held). A replica that starts while another migrates waits at the lock, then finds the versions
  * recorded and applies nothing. DDL is transactional in PostgreSQL: a failed migration leaves no trace.
- * Returns the versions it applied.
+ * Then every outbox kind gets its counters row if it has none. Returns the versions it applied.
  */
 export async function applyPgMigrations(db: PgDatabase, migrations: PgMigration[], options: { schema?: string; now?: () => number } = {}): Promise<number[]> {
   const now = options.now ?? Date.now;
@@ -29,6 +30,8 @@ export async function applyPgMigrations(db: PgDatabase, migrations: PgMigration[
       await tx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, now()]);
       newlyApplied.push(migration.version);
     }
+    // Every outbox kind has its counters row (the cap's lock), also kinds added after migration 2.
+    await tx.query('INSERT INTO outbox_counters (kind) SELECT unnest($1::text[]) ON CONFLICT (kind) DO NOTHING', [[...OUTBOX_KINDS]]);
     return newlyApplied;
   });
 }
