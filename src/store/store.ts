@@ -1,5 +1,6 @@
 import type { JobRunStore } from './job-runs.js';
 import type { OutboxStore } from './outbox.js';
+import type { PrivacyStore } from './privacy.js';
 import type { ForwardStore } from './webhook-forwards.js';
 import type { InboxStore } from './webhook-inbox.js';
 
@@ -33,6 +34,8 @@ export interface Store {
   inbox: InboxStore;
   forwards: ForwardStore;
   outbox: OutboxStore;
+  /** Privacy deletions and the purge of a person (docs/privacy.md). */
+  privacy: PrivacyStore;
 }
 
 export interface StoreHealth {

@@ -155,4 +155,39 @@ export const pgMigrations: PgMigration[] = [
       INSERT INTO replica_leader (id) VALUES (1);
       ALTER TABLE job_runs ADD COLUMN cancel_requested_at text;`,
   },
+  {
+    version: 7,
+    name: 'privacy: deletions, the audit hash salt, purged outbox items',
+    sql: `
+      -- identifier: kept only while queued (it must outlive a crash until Klaviyo has it), as on SQLite.
+      CREATE TABLE privacy_deletions (
+        seq                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id                     text NOT NULL UNIQUE,
+        kind                   text NOT NULL CHECK (kind IN ('email', 'phone_number', 'distinct_id')),
+        status                 text NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+        identifier             text,
+        identifier_hash        text NOT NULL,
+        requested_at           bigint NOT NULL,
+        sent_at                bigint,
+        finished_at            bigint,
+        purged_outbox          integer NOT NULL DEFAULT 0,
+        purged_webhook_events  integer NOT NULL DEFAULT 0,
+        purged_forwards        integer NOT NULL DEFAULT 0,
+        attempts               integer NOT NULL DEFAULT 0,
+        next_attempt_at        bigint NOT NULL,
+        error_json             text,
+        CHECK ((status = 'queued') = (identifier IS NOT NULL))
+      );
+      CREATE INDEX privacy_deletions_queued ON privacy_deletions (next_attempt_at, seq) WHERE status = 'queued';
+
+      -- The audit hash's salt: random per installation, made once (gen_random_uuid draws on a strong source).
+      CREATE TABLE privacy_salt (
+        id   integer PRIMARY KEY CHECK (id = 1),
+        salt text NOT NULL
+      );
+      INSERT INTO privacy_salt (id, salt) VALUES (1, replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));
+
+      ALTER TABLE outbox_items ADD COLUMN purged_by text;
+      CREATE INDEX outbox_items_purged ON outbox_items (purged_by) WHERE purged_by IS NOT NULL;`,
+  },
 ];

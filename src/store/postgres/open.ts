@@ -9,6 +9,7 @@ import { createPgJobRuns } from './job-runs.js';
 import { applyPgMigrations } from './migrate.js';
 import { pgMigrations } from './migrations.js';
 import { createPgOutbox } from './outbox.js';
+import { createPgPrivacy } from './privacy.js';
 import { createPgForwards } from './webhook-forwards.js';
 import { createPgInbox } from './webhook-inbox.js';
 
@@ -88,6 +89,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     inbox: guardSubStore('inbox', createPgInbox(on), health, ['storeDelivery']),
     forwards: guardSubStore('forwards', createPgForwards(on), health),
     outbox: guardSubStore('outbox', createPgOutbox(on, { maxPendingPerKind }), health, ['enqueue']),
+    privacy: guardSubStore('privacy', createPgPrivacy(on), health, ['request']),
   });
   const store: Store = {
     backend: 'postgres',

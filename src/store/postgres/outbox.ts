@@ -8,6 +8,25 @@ import { ITEM_COLUMNS, toDeadLetter, toItem, type DeadLetterRow, type OutboxItem
 const isId = (id: string) => /^\d{1,15}$/.test(id);
 
 /**
+ * Deletes the in-flight items a privacy deletion purged (purged_by) that `where` selects, and takes
+ * them off the waiting counts: a purged item is never returned to pending (docs/privacy.md). Rare, so
+ * the counters are touched only when something went.
+ */
+async function sweepPurged(tx: PgExecutor, where: string, values: unknown[]): Promise<number> {
+  const { rows } = await tx.query<{ kind: string; n: number }>(
+    `WITH gone AS (DELETE FROM outbox_items WHERE ${where} AND purged_by IS NOT NULL RETURNING kind)
+     SELECT kind, COUNT(*) AS n FROM gone GROUP BY kind`,
+    values,
+  );
+  if (rows.length === 0) return 0;
+  await tx.query(
+    'UPDATE outbox_counters c SET waiting = GREATEST(0, c.waiting - t.n) FROM json_to_recordset($1::json) AS t(kind text, n bigint) WHERE c.kind = t.kind',
+    [JSON.stringify(rows)],
+  );
+  return rows.reduce((sum, row) => sum + row.n, 0);
+}
+
+/**
  * Applies outcomes to the items of one scope, a claim's lease (in_flight) or a bulk job (verifying),
  * in one transaction: one statement per outcome kind, then the counters (waiting less what left,
  * delivered plus what was delivered). A stale scope matches no row and changes nothing.
@@ -31,12 +50,13 @@ async function settleScope(tx: PgExecutor, scope: 'lease' | 'job', scopeId: stri
   }
   let changed = 0;
   let left = 0;
+  // An item purged by a privacy deletion is never retried nor dead-lettered: the sweep below deletes it.
   if (retries.length > 0) {
     changed += (
       await tx.query(
         `UPDATE outbox_items o SET state = 'pending', ${cleared}, available_at = t.retry_at, attempts = o.attempts + t.n,
            error_json = COALESCE(t.error_json, o.error_json)
-         FROM json_to_recordset($2::json) AS t(id bigint, retry_at bigint, n integer, error_json text) WHERE o.id = t.id AND ${match}`,
+         FROM json_to_recordset($2::json) AS t(id bigint, retry_at bigint, n integer, error_json text) WHERE o.id = t.id AND ${match} AND o.purged_by IS NULL`,
         [scopeId, JSON.stringify(retries)],
       )
     ).rowCount;
@@ -54,7 +74,7 @@ async function settleScope(tx: PgExecutor, scope: 'lease' | 'job', scopeId: stri
     const buried = (
       await tx.query(
         `UPDATE outbox_items o SET state = 'dead', ${cleared}, dead_at = $3, error_json = t.error_json
-         FROM json_to_recordset($2::json) AS t(id bigint, error_json text) WHERE o.id = t.id AND ${match}`,
+         FROM json_to_recordset($2::json) AS t(id bigint, error_json text) WHERE o.id = t.id AND ${match} AND o.purged_by IS NULL`,
         [scopeId, JSON.stringify(dead), now],
       )
     ).rowCount;
@@ -75,7 +95,9 @@ async function settleScope(tx: PgExecutor, scope: 'lease' | 'job', scopeId: stri
       [kind, left, removed, now],
     );
   }
-  return changed;
+  // What a privacy deletion purged leaves with its batch, whatever the outcome; a purged item that
+  // went to `verifying` with the others goes when that job settles.
+  return changed + (await sweepPurged(tx, match, [scopeId]));
 }
 
 export interface PgOutboxOptions {
@@ -92,6 +114,7 @@ export function createPgOutbox(db: PgDatabase, options: PgOutboxOptions): Outbox
         // Claims of one kind take turns (across replicas too), so concurrent lanes never split id
         // order or lease two updates of one merge key; claims of other kinds go on.
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`klaviyo-bridge:claim:${request.kind}`]);
+        await sweepPurged(tx, `kind = $1 AND state = 'in_flight' AND lease_expires_at <= $2`, [request.kind, now]);
         await tx.query(
           `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL
            WHERE kind = $1 AND state = 'in_flight' AND lease_expires_at <= $2`,
@@ -125,23 +148,33 @@ export function createPgOutbox(db: PgDatabase, options: PgOutboxOptions): Outbox
       return inTransaction(db, (tx) => settleScope(tx, 'lease', leaseId, outcomes, now.getTime()));
     },
     async release(leaseId, now) {
-      return (
-        await db.query(
-          `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL, available_at = $1
-           WHERE lease_id = $2 AND state = 'in_flight'`,
-          [now.getTime(), leaseId],
-        )
-      ).rowCount;
+      return inTransaction(db, async (tx) => {
+        await sweepPurged(tx, `lease_id = $1 AND state = 'in_flight'`, [leaseId]);
+        return (
+          await tx.query(
+            `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL, available_at = $1
+             WHERE lease_id = $2 AND state = 'in_flight'`,
+            [now.getTime(), leaseId],
+          )
+        ).rowCount;
+      });
     },
     async recoverLeases() {
-      return (await db.query(`UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL WHERE state = 'in_flight'`)).rowCount;
+      return inTransaction(db, async (tx) => {
+        await sweepPurged(tx, `state = 'in_flight'`, []);
+        return (await tx.query(`UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL WHERE state = 'in_flight'`)).rowCount;
+      });
     },
     async verifyingJobs(kind) {
-      const { rows } = await db.query<OutboxItemRow & { job_id: string }>(`SELECT ${ITEM_COLUMNS}, job_id FROM outbox_items WHERE kind = $1 AND state = 'verifying' ORDER BY id`, [kind]);
+      const { rows } = await db.query<OutboxItemRow & { job_id: string; purged_by: string | null }>(
+        `SELECT ${ITEM_COLUMNS}, job_id, purged_by FROM outbox_items WHERE kind = $1 AND state = 'verifying' ORDER BY id`,
+        [kind],
+      );
       const jobs = new Map<string, VerifyingJob>();
       for (const row of rows) {
         const job = jobs.get(row.job_id) ?? { jobId: row.job_id, items: [] };
-        job.items.push(toItem(row));
+        // A purged item (empty payload) is not the verifier's; the job is still listed, so it ends and its settle deletes the item.
+        if (row.purged_by === null) job.items.push(toItem(row));
         jobs.set(row.job_id, job);
       }
       return [...jobs.values()];

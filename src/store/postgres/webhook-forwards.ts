@@ -14,6 +14,8 @@ export function createPgForwards(db: PgDatabase): ForwardStore {
           `INSERT INTO webhook_forwards (event_seq, target_url, state, attempts, next_attempt_at, created_at, updated_at)
            SELECT t.event_seq, t.target_url, 'pending', 0, $2, $2, $2
            FROM json_to_recordset($1::json) AS t(event_seq bigint, target_url text)
+           -- Only for an event still stored: a privacy deletion may have purged it since it was dispatched.
+           WHERE EXISTS (SELECT 1 FROM webhook_events e WHERE e.seq = t.event_seq)
            ON CONFLICT (event_seq, target_url) DO NOTHING`,
           [JSON.stringify(pairs.map((p) => ({ event_seq: p.eventSeq, target_url: p.targetUrl }))), at],
         )

@@ -9,8 +9,9 @@ import { createSqliteJobRuns } from './job-runs.js';
 import { applyMigrations } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { cannotOpen, corruptDatabase, notADatabase, StoreOpenError } from './open-errors.js';
-import { DEFAULT_MAX_PENDING_PER_KIND } from './outbox-backlog.js';
+import { createOutboxBacklog, DEFAULT_MAX_PENDING_PER_KIND } from './outbox-backlog.js';
 import { createSqliteOutbox } from './outbox.js';
+import { createSqlitePrivacy } from './privacy.js';
 import { quickCheck } from './quick-check.js';
 import { openRetainedDatabase, setPragmas } from './retained-database.js';
 import { acquireStoreLock } from './store-lock.js';
@@ -79,6 +80,9 @@ function openDatabase(file: string, check: boolean): Database {
       'synchronous = FULL',
       'busy_timeout = 5000',
       'foreign_keys = ON',
+      // Deleted rows are overwritten with zeros, so a privacy deletion leaves nothing of the person
+      // in the file's free space (docs/privacy.md).
+      'secure_delete = ON',
     ]);
     if (check) {
       const problems = quickCheck(db);
@@ -101,6 +105,8 @@ function assembleStore(db: Database, options: SqliteStoreOptions & { file: strin
   const ping = db.prepare('SELECT 1');
   const versions = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations ORDER BY version');
   let closed = false;
+  // One count of the waiting outbox, kept by the outbox and by the privacy purge alike.
+  const backlog = createOutboxBacklog(db, options.maxPendingPerKind ?? DEFAULT_MAX_PENDING_PER_KIND);
   const store: Store = {
     backend: 'sqlite',
     async ping() {
@@ -122,7 +128,8 @@ function assembleStore(db: Database, options: SqliteStoreOptions & { file: strin
     jobRuns: guardSubStore('jobRuns', createSqliteJobRuns(db), health),
     inbox: guardSubStore('inbox', createSqliteInbox(db), health, ['storeDelivery']),
     forwards: guardSubStore('forwards', createSqliteForwards(db), health),
-    outbox: guardSubStore('outbox', createSqliteOutbox(db, { maxPendingPerKind: options.maxPendingPerKind ?? DEFAULT_MAX_PENDING_PER_KIND }), health, ['enqueue']),
+    outbox: guardSubStore('outbox', createSqliteOutbox(db, { backlog }), health, ['enqueue']),
+    privacy: guardSubStore('privacy', createSqlitePrivacy(db, backlog), health, ['request']),
   };
   registerSqliteHandle(store, db);
   return store;

@@ -20,12 +20,14 @@ function createSettler(db: Database, scope: 'lease' | 'job', backlog: OutboxBack
     `INSERT INTO outbox_counters (kind, delivered, last_delivery_at) VALUES (?, ?, ?)
      ON CONFLICT (kind) DO UPDATE SET delivered = delivered + excluded.delivered, last_delivery_at = excluded.last_delivery_at`,
   );
+  // An item purged by a privacy deletion (purged_by) is never retried nor dead-lettered: the sweep deletes it.
   const retry = db.prepare(
     `UPDATE outbox_items SET state = 'pending', ${cleared}, available_at = @retryAt,
        attempts = attempts + @count, error_json = COALESCE(@error, error_json)
-     WHERE id = @id AND ${match}`,
+     WHERE id = @id AND ${match} AND purged_by IS NULL`,
   );
-  const bury = db.prepare(`UPDATE outbox_items SET state = 'dead', ${cleared}, dead_at = @now, error_json = @error WHERE id = @id AND ${match}`);
+  const bury = db.prepare(`UPDATE outbox_items SET state = 'dead', ${cleared}, dead_at = @now, error_json = @error WHERE id = @id AND ${match} AND purged_by IS NULL`);
+  const sweep = db.prepare<[{ scope: string }], { kind: string }>(`DELETE FROM outbox_items WHERE ${match} AND purged_by IS NOT NULL RETURNING kind`);
   const verify = db.prepare(
     `UPDATE outbox_items SET state = 'verifying', lease_id = NULL, lease_expires_at = NULL, job_id = @jobId WHERE id = @id AND ${match}`,
   );
@@ -58,11 +60,24 @@ function createSettler(db: Database, scope: 'lease' | 'job', backlog: OutboxBack
     }
     return { changed, left, kind: kind as OutboxKind | undefined };
   });
-  return (scopeId: string, outcomes: OutboxOutcome[], now: number): number => {
+  const settleChunk = (scopeId: string, outcomes: OutboxOutcome[], now: number): number => {
     const { changed, left, kind } = settle(scopeId, outcomes, now);
     if (kind !== undefined && left > 0) backlog.adjust(kind, -left);
     return changed;
   };
+  /**
+   * After every chunk: what a privacy deletion purged from the scope leaves, whatever its outcome
+   * (docs/privacy.md). A purged item accepted into a bulk job moved to `verifying` with the others
+   * and goes when that job settles, so Klaviyo's deletion still comes after it.
+   */
+  const sweepPurged = (scopeId: string): number => sweepRows(backlog, sweep.all({ scope: scopeId }));
+  return { settleChunk, sweepPurged };
+}
+
+/** Purged rows deleted outside a settle: they leave the backlog. */
+function sweepRows(backlog: OutboxBacklog, rows: Array<{ kind: string }>): number {
+  for (const row of rows) backlog.adjust(row.kind as OutboxKind, -1);
+  return rows.length;
 }
 
 /**
@@ -77,22 +92,31 @@ const CHUNK_ROWS = 250;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function settleInChunks(settle: (scope: string, outcomes: OutboxOutcome[], now: number) => number, scope: string, outcomes: OutboxOutcome[], now: number): Promise<number> {
+async function settleInChunks(settler: ReturnType<typeof createSettler>, scope: string, outcomes: OutboxOutcome[], now: number): Promise<number> {
   let changed = 0;
   for (let start = 0; start < outcomes.length; start += CHUNK_ROWS) {
     if (start > 0) await yieldToEventLoop();
-    changed += settle(scope, outcomes.slice(start, start + CHUNK_ROWS), now);
+    changed += settler.settleChunk(scope, outcomes.slice(start, start + CHUNK_ROWS), now);
   }
-  return changed;
+  return changed + settler.sweepPurged(scope);
 }
 
 export interface SqliteOutboxOptions {
   /** Items of one kind waiting for delivery at which its enqueue is refused (OUTBOX_MAX_PENDING). */
   maxPendingPerKind?: number;
+  /** The backlog count, when another sub-store (privacy) changes it too; else made here. */
+  backlog?: OutboxBacklog;
 }
 
 export function createSqliteOutbox(db: Database, options: SqliteOutboxOptions = {}): OutboxStore {
-  const backlog = createOutboxBacklog(db, options.maxPendingPerKind);
+  const backlog = options.backlog ?? createOutboxBacklog(db, options.maxPendingPerKind);
+  // A lease that ends (expired, released, recovered) returns its items to pending, except those a
+  // privacy deletion purged: they are deleted, never sent again (docs/privacy.md).
+  const sweepExpired = db.prepare<[string, number], { kind: string }>(
+    `DELETE FROM outbox_items WHERE kind = ? AND state = 'in_flight' AND lease_expires_at <= ? AND purged_by IS NOT NULL RETURNING kind`,
+  );
+  const sweepLease = db.prepare<[string], { kind: string }>(`DELETE FROM outbox_items WHERE lease_id = ? AND state = 'in_flight' AND purged_by IS NOT NULL RETURNING kind`);
+  const sweepAll = db.prepare<[], { kind: string }>(`DELETE FROM outbox_items WHERE state = 'in_flight' AND purged_by IS NOT NULL RETURNING kind`);
   const expireLeases = db.prepare(
     `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL
      WHERE kind = ? AND state = 'in_flight' AND lease_expires_at <= ?`,
@@ -121,13 +145,14 @@ export function createSqliteOutbox(db: Database, options: SqliteOutboxOptions = 
   const releaseAll = db.prepare(
     `UPDATE outbox_items SET state = 'pending', lease_id = NULL, lease_expires_at = NULL WHERE state = 'in_flight'`,
   );
-  const verifying = db.prepare<[string], OutboxItemRow & { job_id: string }>(
-    `SELECT ${ITEM_COLUMNS}, job_id FROM outbox_items WHERE kind = ? AND state = 'verifying' ORDER BY id`,
+  const verifying = db.prepare<[string], OutboxItemRow & { job_id: string; purged_by: string | null }>(
+    `SELECT ${ITEM_COLUMNS}, job_id, purged_by FROM outbox_items WHERE kind = ? AND state = 'verifying' ORDER BY id`,
   );
 
   /** One chunk of a claim: up to `limit` rows under `leaseId`, within what is left of the byte budget. */
   const claimChunk = db.transaction((request: ClaimRequest, leaseId: string, chunk: { limit: number; bytesLeft: number | undefined; takeFirst: boolean }) => {
     const now = request.now.getTime();
+    const swept = chunk.takeFirst ? sweepExpired.all(request.kind, now) : [];
     if (chunk.takeFirst) expireLeases.run(request.kind, now);
     const rows = candidates.all(request.kind, now, chunk.limit);
     const items: OutboxItem[] = [];
@@ -143,7 +168,7 @@ export function createSqliteOutbox(db: Database, options: SqliteOutboxOptions = 
       items.push(toItem(row));
     }
     if (items.length > 0) lease.run(leaseId, now + request.leaseMs, JSON.stringify(items.map((i) => Number(i.id))));
-    return { items, bytes, full, exhausted: rows.length < chunk.limit };
+    return { items, bytes, full, exhausted: rows.length < chunk.limit, swept };
   });
   // A 1,000-item claim is taken CHUNK_ROWS at a time, one short transaction each, and the event
   // loop is free between them: requests arriving meanwhile wait for one chunk, not the batch.
@@ -154,6 +179,7 @@ export function createSqliteOutbox(db: Database, options: SqliteOutboxOptions = 
     while (items.length < request.limit) {
       const limit = Math.min(CHUNK_ROWS, request.limit - items.length);
       const chunk = claimChunk(request, leaseId, { limit, bytesLeft: request.maxBytes === undefined ? undefined : request.maxBytes - bytes, takeFirst: items.length === 0 });
+      sweepRows(backlog, chunk.swept);
       items.push(...chunk.items);
       bytes += chunk.bytes;
       if (chunk.full || chunk.exhausted) break;
@@ -178,16 +204,20 @@ export function createSqliteOutbox(db: Database, options: SqliteOutboxOptions = 
       return settleInChunks(settleLease, leaseId, outcomes, now.getTime());
     },
     async release(leaseId, now) {
+      sweepRows(backlog, sweepLease.all(leaseId));
       return releaseLease.run(now.getTime(), leaseId).changes;
     },
     async recoverLeases() {
+      sweepRows(backlog, sweepAll.all());
       return releaseAll.run().changes;
     },
     async verifyingJobs(kind) {
       const jobs = new Map<string, VerifyingJob>();
       for (const row of verifying.all(kind)) {
         const job = jobs.get(row.job_id) ?? { jobId: row.job_id, items: [] };
-        job.items.push(toItem(row));
+        // A purged item (empty payload) is not the verifier's: the job is still listed, and its
+        // settle deletes the item, so a job of purged items only still ends.
+        if (row.purged_by === null) job.items.push(toItem(row));
         jobs.set(row.job_id, job);
       }
       return [...jobs.values()];

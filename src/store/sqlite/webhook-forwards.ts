@@ -3,13 +3,15 @@ import type { ForwardState, ForwardStore } from '../webhook-forwards.js';
 import { FORWARD_COLUMNS, toClaimedForward, toForwardDelivery, type ClaimedForwardRow, type ForwardRow } from '../sql-rows.js';
 
 export function createSqliteForwards(db: Database): ForwardStore {
+  // Only for an event still stored: a privacy deletion may have purged it since it was dispatched.
   const insert = db.prepare(
     `INSERT INTO webhook_forwards (event_seq, target_url, state, attempts, next_attempt_at, created_at, updated_at)
-     VALUES (?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (event_seq, target_url) DO NOTHING`,
+     SELECT @seq, @url, 'pending', 0, @now, @now, @now WHERE EXISTS (SELECT 1 FROM webhook_events WHERE seq = @seq)
+     ON CONFLICT (event_seq, target_url) DO NOTHING`,
   );
   const enqueueAll = db.transaction((pairs: Array<{ eventSeq: number; targetUrl: string }>, now: number) => {
     let created = 0;
-    for (const pair of pairs) created += insert.run(pair.eventSeq, pair.targetUrl, now, now, now).changes;
+    for (const pair of pairs) created += insert.run({ seq: pair.eventSeq, url: pair.targetUrl, now }).changes;
     return created;
   });
   const due = db.prepare<[number, number], ClaimedForwardRow>(
