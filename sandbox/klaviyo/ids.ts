@@ -88,6 +88,7 @@ export const PATH_ID_RULES: Readonly<Record<string, PathIdRule>> = {
   get_bulk_import_profiles_job: { parameter: 'job_id', format: 'ulid', resource: 'Bulk Import Job' },
   get_errors_for_bulk_import_profiles_job: { parameter: 'id', format: 'ulid', resource: 'Bulk Import Job' },
   add_profiles_to_list: { parameter: 'id', format: 'short', resource: 'List' },
+  remove_profiles_from_list: { parameter: 'id', format: 'short', resource: 'List' },
   get_segment: { parameter: 'id', format: 'short', resource: 'Segment' },
   get_profiles_for_segment: { parameter: 'id', format: 'short', resource: 'Segment' },
   get_actions_for_flow: { parameter: 'id', format: 'short', resource: 'Flow' },

@@ -51,6 +51,7 @@ export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promi
   const truth = new SandboxTruth(account);
   const live = { ...DEFAULT_LIVE_BEHAVIOUR, ...options.live };
   let baseUrl = '';
+  let closing: Promise<void> | null = null;
 
   const report = (): SandboxReport => ({
     requests: recorder.summary(),
@@ -64,6 +65,9 @@ export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promi
     subscriptions: data.consentTotals(),
     listMemberships: Object.fromEntries([...data.listMembers].map(([id, members]) => [id, members.size])),
     bulkJobs: recorder.bulkJobs.map((job) => ({ ...job })),
+    backfillEvents: data.events.backfilled,
+    flowTriggers: data.flowTriggersReport(),
+    privacyDeletions: data.privacyDeletions.report(),
     revisionsSeen: Object.fromEntries(recorder.revisionsSeen),
     validationErrors: recorder.validationErrors,
   });
@@ -98,10 +102,12 @@ export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promi
     resetReport,
     data,
     truth,
+    // Idempotent: a second close (a test's own, then its afterEach) gets the first one's outcome.
     close: () =>
-      new Promise<void>((resolve, reject) => {
+      (closing ??= new Promise<void>((resolve, reject) => {
+        data.privacyDeletions.stop();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      })),
   };
 }

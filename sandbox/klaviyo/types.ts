@@ -60,12 +60,30 @@ export interface SandboxLiveBehaviour {
    * (before its limit class is counted). Live default: none of the revisions the sandbox is asked for.
    */
   retiredRevisions: readonly string[];
+  /**
+   * How long a data-privacy deletion job takes from its 202 until the profile (its events, list
+   * memberships and consent) is gone, in Klaviyo milliseconds (divided by `speedUp`). Live it is
+   * asynchronous with no status to poll. Default 0: gone right after the 202 has been written. The
+   * deletion runs on a real timer, or earlier at the first request whose `now()` has reached it (so a
+   * manual clock moved past it deletes at the next request). `handle.data.privacyDeletions.settled()`
+   * resolves when no deletion is pending.
+   */
+  privacyDeletionMs: number;
+  /**
+   * What `POST /api/data-privacy-deletion-jobs` answers for an identifier no profile has. Live (a
+   * recorded answer from the corpus klaviyo/LIVE-BEHAVIOUR.md cites): `'not_found'`, 404 `not_found`
+   * with detail `No profile with email "…" found.  The profile may have already been deleted.`.
+   * `'accepted'` answers 202 and deletes nothing.
+   */
+  privacyDeletionUnknownProfile: 'not_found' | 'accepted';
 }
 
 export const DEFAULT_LIVE_BEHAVIOUR: SandboxLiveBehaviour = {
   advancedKdp: false,
   profileImportJobMs: 2_000,
   retiredRevisions: [],
+  privacyDeletionMs: 0,
+  privacyDeletionUnknownProfile: 'not_found',
 };
 
 export interface Http5xxFault {
@@ -147,6 +165,45 @@ export interface BulkJobReport {
   dropped?: number;
 }
 
+/** The identifier a data-privacy deletion job named (never its value). */
+export type PrivacyDeletionIdentifier = 'email' | 'phone_number' | 'id';
+
+export interface PrivacyDeletionJobReport {
+  identifier: PrivacyDeletionIdentifier;
+  /** `pending` until the (asynchronous) deletion has run. */
+  status: 'pending' | 'complete';
+  /** 1 when the job deleted a profile, 0 when it found none (already deleted, or an unknown person accepted). */
+  profilesDeleted: number;
+  /** Events of the profile deleted with it: API-written ones and seeded `Placed Order`s. */
+  eventsDeleted: number;
+  /** Lists the profile was removed from. */
+  listMembershipsRemoved: number;
+}
+
+export interface PrivacyDeletionsReport {
+  /** Jobs accepted (202). */
+  requested: number;
+  completed: number;
+  pending: number;
+  /** Requests answered 404 because no profile had the identifier (`live.privacyDeletionUnknownProfile`). */
+  notFound: number;
+  /** Accepted jobs by the identifier they named. */
+  byIdentifier: Record<PrivacyDeletionIdentifier, number>;
+  profilesDeleted: number;
+  eventsDeleted: number;
+  /** Every accepted job, in request order. */
+  jobs: PrivacyDeletionJobReport[];
+}
+
+export interface FlowTriggersReport {
+  /** Flow triggers by stored non-backfill events whose metric triggers a live seeded flow. */
+  total: number;
+  /** By flow id (`handle.data.account.flows.flows[i].id`). */
+  byFlow: Record<string, number>;
+  /** By the triggering metric's name. */
+  byMetric: Record<string, number>;
+}
+
 export interface SandboxReport {
   requests: { total: number; byStatus: Record<string, number>; byClass: Record<string, number> };
   limitClasses: Record<string, LimitClassReport>;
@@ -159,8 +216,13 @@ export interface SandboxReport {
   profilesCreated: number;
   profilesUpdated: number;
   subscriptions: { emailSubscribed: number; smsSubscribed: number; unsubscribed: number };
+  /** Members per list (list id → profiles), for lists written through the API. */
   listMemberships: Record<string, number>;
   bulkJobs: BulkJobReport[];
+  /** Stored events (duplicates excluded) that carried `backfill: true`: recorded, but they triggered no flow. */
+  backfillEvents: number;
+  flowTriggers: FlowTriggersReport;
+  privacyDeletions: PrivacyDeletionsReport;
   revisionsSeen: Record<string, number>;
   validationErrors: number;
 }
@@ -181,5 +243,6 @@ export interface KlaviyoSandbox {
   data: SandboxData;
   /** Facts computed from the seeded data, for comparing job results. */
   truth: SandboxTruth;
+  /** Stops the server; calling it again returns the same promise. Pending data-privacy deletions never run. */
   close(): Promise<void>;
 }

@@ -127,3 +127,14 @@ export function buildReport(type: 'campaign-values-report' | 'flow-values-report
     },
   };
 }
+
+/** `{data: [{type: 'profile', id}, …]}`: the body of adding to and removing from a list. */
+export function buildListMembers(ids: string[]) {
+  return { data: ids.map((id) => ({ type: 'profile', id })) };
+}
+
+/** A data-privacy deletion job; `id` goes next to `attributes` (which the schema requires, `{}` with an id). */
+export function buildProfileDeletion(target: { email?: string | null; phone_number?: string | null; id?: string | null }) {
+  const { id, ...attributes } = target;
+  return { data: { type: 'data-privacy-deletion-job', attributes: { profile: { data: { type: 'profile', ...(id !== undefined ? { id } : {}), attributes } } } } };
+}

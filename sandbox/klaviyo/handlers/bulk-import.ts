@@ -4,8 +4,16 @@
  * (`processing`) until `live.profileImportJobMs` (Klaviyo time, divided by speedUp) after its
  * creation and only then completes: the profiles exist in the account from that moment, not before.
  * Invalid profiles (bad email or phone, no identifier) become import errors in Klaviyo's shape.
+ *
+ * Decisions where no live answer is recorded (klaviyo/NOTES.md and the OpenAPI document are silent):
+ * - a profile whose identifiers belong to different existing profiles (the case profile-import
+ *   answers 409) is an import error with `code: "duplicate_profile"` (the 409's code, title and
+ *   detail; the import-error schema has no `meta`, so no duplicate id), and is not written;
+ * - a `relationships.lists` id that names no list → 404 at job creation (as add-to-list and the
+ *   subscription jobs answer an unknown list); no job is created.
  */
 import { invalidBody, notFound } from '../klaviyo-errors.js';
+import { listOrThrow } from './lists.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
 import { iso, resource } from '../http/context.js';
 import { pageOf } from '../http/pagination.js';
@@ -56,6 +64,7 @@ export function bulkImportProfiles(context: HandlerContext): HandlerResult {
     throw invalidBody([{ pointer: '/data/attributes/profiles/data', detail: `A bulk import accepts at most ${MAX_PROFILES_PER_IMPORT} profiles; got ${profiles.length}.` }]);
   }
   const listIds = (document.data.relationships?.lists?.data ?? []).map((list) => list.id);
+  for (const listId of listIds) listOrThrow(context, listId);
   const job: BulkImportJob = {
     id: context.data.nextId('bulk-import'),
     createdMs: context.nowMs,
@@ -83,6 +92,10 @@ function importErrorOf(context: HandlerContext, attributes: Record<string, unkno
   if (typeof phone === 'string' && !validPhone(phone)) return { ...base, title: 'Invalid phone number', detail: 'Invalid phone number format (Example of a valid format: +12345678901).', pointer: `${pointer}/phone_number` };
   if (!['email', 'phone_number', 'external_id', 'anonymous_id'].some((field) => typeof attributes[field] === 'string' && attributes[field] !== '')) {
     return { ...base, title: 'Missing identifier', detail: 'One of email, phone_number, external_id or anonymous_id is required.', pointer };
+  }
+  // Checked when the job runs, against the account as it is then (earlier profiles of the job included).
+  if (context.data.profiles.matchingProfiles(attributes).length > 1) {
+    return { ...base, code: 'duplicate_profile', title: 'Conflict.', detail: 'A profile already exists with one of these identifiers.', pointer };
   }
   return null;
 }

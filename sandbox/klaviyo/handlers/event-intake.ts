@@ -1,7 +1,8 @@
 /**
  * Turning an event body into stored events: resolve (or upsert) the profile, check what the schema
  * cannot (an identifier, the time window), dedupe. Checks run for a whole request before anything is
- * stored, so a rejected request changes nothing.
+ * stored, so a rejected request changes nothing. `backfill: true` (on the event, or on its bulk
+ * group: the event's own non-null value wins) records the event like any other but triggers no flow.
  */
 import { invalidBody } from '../klaviyo-errors.js';
 import type { HandlerContext } from '../http/context.js';
@@ -13,6 +14,7 @@ export interface EventAttributes {
   value?: number | null;
   value_currency?: string | null;
   unique_id?: string | null;
+  backfill?: boolean | null;
   metric: { data: { attributes: { name: string } } };
 }
 
@@ -28,6 +30,7 @@ export interface PendingEvent {
   profile: ProfileReference;
   attributes: EventAttributes;
   timeMs: number;
+  backfill: boolean;
 }
 
 /** Checks one event (pointer = where it sits in the body); returns it ready to store. */
@@ -37,6 +40,7 @@ export function checkEvent(
   profilePointer: string,
   attributes: EventAttributes,
   eventPointer: string,
+  groupBackfill: boolean | null = null,
 ): PendingEvent {
   const profileAttributes = profile.data.attributes ?? {};
   const hasId = typeof profile.data.id === 'string' && profile.data.id !== '';
@@ -57,7 +61,8 @@ export function checkEvent(
   if (attributes.metric.data.attributes.name.length >= 128) {
     throw invalidBody([{ pointer: `${eventPointer}/metric/data/attributes/name`, detail: 'Metric name must be shorter than 128 characters.' }]);
   }
-  return { profile, attributes, timeMs: Math.floor(timeMs / 1000) * 1000 };
+  const backfill = (attributes.backfill ?? groupBackfill) === true;
+  return { profile, attributes, timeMs: Math.floor(timeMs / 1000) * 1000, backfill };
 }
 
 /** Upserts the profile and stores the event unless it is a duplicate. */
@@ -83,8 +88,9 @@ export function storeEvent(context: HandlerContext, pending: PendingEvent): 'sto
     valueCurrency: pending.attributes.value_currency ?? null,
     // Klaviyo's rule without a unique_id: one event per profile, metric and second.
     uniqueId: pending.attributes.unique_id ?? `time:${pending.timeMs}`,
+    backfill: pending.backfill,
   };
-  const outcome = data.events.add(event);
+  const outcome = data.recordEvent(event);
   if (outcome === 'stored') data.profiles.noteEvent(profileIndex, pending.timeMs);
   return outcome;
 }

@@ -1,4 +1,8 @@
-/** Events: create one (202), bulk create (≤ 1,000 per job, 202, no body), list by metric and time. */
+/**
+ * Events: create one (202), bulk create (≤ 1,000 per job, 202, no body), list by metric and time.
+ * `backfill: true` is accepted on an event and on a bulk group (see event-intake.ts). Events of a
+ * profile deleted by a data-privacy deletion are no longer served (written and seeded alike).
+ */
 import { invalidBody } from '../klaviyo-errors.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
 import { resource } from '../http/context.js';
@@ -16,7 +20,7 @@ export function createEvent(context: HandlerContext): HandlerResult {
 }
 
 interface BulkGroup {
-  attributes: { profile: ProfileReference; events: { data: { attributes: EventAttributes }[] } };
+  attributes: { profile: ProfileReference; backfill?: boolean | null; events: { data: { attributes: EventAttributes }[] } };
 }
 
 export function bulkCreateEvents(context: HandlerContext): HandlerResult {
@@ -28,7 +32,14 @@ export function bulkCreateEvents(context: HandlerContext): HandlerResult {
   }
   const pending: PendingEvent[] = groups.flatMap((group, g) =>
     group.attributes.events.data.map((event, e) =>
-      checkEvent(context, group.attributes.profile, `${base}/${g}/attributes/profile`, event.attributes, `${base}/${g}/attributes/events/data/${e}/attributes`),
+      checkEvent(
+        context,
+        group.attributes.profile,
+        `${base}/${g}/attributes/profile`,
+        event.attributes,
+        `${base}/${g}/attributes/events/data/${e}/attributes`,
+        group.attributes.backfill ?? null,
+      ),
     ),
   );
   for (const event of pending) storeEvent(context, event);
@@ -66,9 +77,12 @@ export function getEvents(context: HandlerContext): HandlerResult {
   let position = Math.max(cursorPosition(context.query), seededStart);
   let next: number | null = null;
   const end = orders.count + stored.length;
+  const anyDeleted = context.data.profiles.deletedCount > 0;
   for (; position < end; position++) {
     if (position >= seededEnd && position < orders.count) position = orders.count;
     if (position >= end) break;
+    // A deleted profile's seeded orders went with it (written events are removed from the store).
+    if (anyDeleted && position < orders.count && context.data.profiles.isDeleted(orders.profileIndexOf(position))) continue;
     const view = position < orders.count ? seededView(context, position) : storedView(context, position - orders.count);
     if (!matchesAll(conditions, read(view.fields))) continue;
     if (page.length === size) {

@@ -5,10 +5,12 @@ import { getCampaignMessages, getCampaignMessageTemplate, getCampaigns, getTempl
 import { createWebhook, getCatalogItems, getMetrics, getWebhookTopics, getWebhooks } from './catalog-metrics-webhooks.js';
 import { bulkCreateEvents, createEvent, getEvents } from './events.js';
 import { getFlowActionMessages, getFlowActions, getFlowMessage, getFlowMessageTemplate, getFlows } from './flows.js';
+import { addProfilesToList, removeProfilesFromList } from './lists.js';
+import { requestProfileDeletion } from './privacy.js';
 import { createOrUpdateProfile, createProfile, getProfile, getProfiles, updateProfile } from './profiles.js';
 import { queryCampaignValues, queryFlowValues, queryMetricAggregates } from './reports.js';
 import { getLists, getSegment, getSegmentProfiles, getSegments } from './segments.js';
-import { addProfilesToList, bulkSubscribeProfiles, bulkUnsubscribeProfiles } from './subscriptions.js';
+import { bulkSubscribeProfiles, bulkUnsubscribeProfiles } from './subscriptions.js';
 
 export const OPERATION_HANDLERS: Readonly<Record<string, OperationHandler>> = {
   create_or_update_profile: createOrUpdateProfile,
@@ -26,6 +28,8 @@ export const OPERATION_HANDLERS: Readonly<Record<string, OperationHandler>> = {
   bulk_unsubscribe_profiles: bulkUnsubscribeProfiles,
   get_lists: getLists,
   add_profiles_to_list: addProfilesToList,
+  remove_profiles_from_list: removeProfilesFromList,
+  request_profile_deletion: requestProfileDeletion,
   get_segments: getSegments,
   get_segment: getSegment,
   get_profiles_for_segment: getSegmentProfiles,

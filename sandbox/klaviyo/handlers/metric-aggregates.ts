@@ -83,6 +83,8 @@ export function queryMetricAggregates(context: HandlerContext): HandlerResult {
   if (metric.name === 'Placed Order') {
     for (let i = orders.firstIndexAtOrAfter(since), end = orders.firstIndexAtOrAfter(until); i < end; i++) {
       const order = orders.order(i);
+      // A data-privacy deletion took the profile's events with it.
+      if (context.data.profiles.isDeleted(order.profileIndex)) continue;
       add(order.timeMs, order.total, order.profileIndex);
     }
   }

@@ -1,7 +1,15 @@
-/** Profiles: upsert (profile-import), create (409 on an existing identity), get, list, patch. */
+/**
+ * Profiles: upsert (profile-import), create (409 on an existing identity), get, list, patch.
+ *
+ * 409 `duplicate_profile` (klaviyo/NOTES.md §1, issues #74/#75): profile-import and PATCH answer it
+ * when the identifiers of one request belong to different existing profiles (e.g. the email to A and
+ * the phone number to B); `meta.duplicate_profile_id` names the profile that holds the conflicting
+ * identifier: B for an upsert that resolves to A by Klaviyo's priority (external_id, email, phone),
+ * the other profile for a PATCH or an upsert by `data.id`. Nothing is written then.
+ */
 import { conflict, invalidBody } from '../klaviyo-errors.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
-import { matchesAll, queryFilter } from '../http/filter.js';
+import { matchesAll, queryFilter, type FilterCondition, type FilterScalar } from '../http/filter.js';
 import { cursorPosition, pageLinks, pageSizeOf } from '../http/pagination.js';
 import { IDENTITY_FIELDS } from '../state/profile-store.js';
 import { profileIndexOrThrow, profileResource } from './profile-view.js';
@@ -36,6 +44,18 @@ function checkPhone(attributes: Record<string, unknown>, pointer: string): void 
   }
 }
 
+const DUPLICATE_DETAIL = 'A profile already exists with one of these identifiers.';
+
+function duplicateProfile(context: HandlerContext, other: number) {
+  return conflict(DUPLICATE_DETAIL, { duplicate_profile_id: context.account.profiles.idOf(other) });
+}
+
+/** 409 when an identity of `attributes` belongs to a profile other than `index`. */
+function refuseIdentitiesOfOthers(context: HandlerContext, attributes: Record<string, unknown>, index: number): void {
+  const other = context.data.profiles.matchingProfiles(attributes).find((candidate) => candidate !== index);
+  if (other !== undefined) throw duplicateProfile(context, other);
+}
+
 export function createOrUpdateProfile(context: HandlerContext): HandlerResult {
   const document = context.body as ProfileDocument;
   const attributes = writableAttributes(document);
@@ -45,9 +65,12 @@ export function createOrUpdateProfile(context: HandlerContext): HandlerResult {
   let created = false;
   if (typeof idGiven === 'string' && idGiven !== '') {
     index = profileIndexOrThrow(context, idGiven);
+    refuseIdentitiesOfOthers(context, attributes, index);
     context.data.profiles.update(index, attributes);
   } else {
     requireIdentifier(attributes, '/data/attributes');
+    const [resolved, other] = context.data.profiles.matchingProfiles(attributes);
+    if (resolved !== undefined && other !== undefined) throw duplicateProfile(context, other);
     ({ index, created } = context.data.profiles.upsert(attributes));
   }
   return { status: created ? 201 : 200, body: { data: profileResource(context, index) } };
@@ -58,11 +81,7 @@ export function createProfile(context: HandlerContext): HandlerResult {
   requireIdentifier(attributes, '/data/attributes');
   checkPhone(attributes, '/data/attributes');
   const existing = context.data.profiles.findByIdentity(attributes);
-  if (existing !== null) {
-    throw conflict('A profile already exists with one of these identifiers.', {
-      duplicate_profile_id: context.account.profiles.idOf(existing),
-    });
-  }
+  if (existing !== null) throw duplicateProfile(context, existing);
   const index = context.data.profiles.create(attributes);
   return { status: 201, body: { data: profileResource(context, index) } };
 }
@@ -76,12 +95,7 @@ export function updateProfile(context: HandlerContext): HandlerResult {
   const index = profileIndexOrThrow(context, pathId);
   const attributes = writableAttributes(document);
   checkPhone(attributes, '/data/attributes');
-  const others = context.data.profiles.matchingProfiles(attributes).filter((other) => other !== index);
-  if (others.length > 0) {
-    throw conflict('A profile already exists with one of these identifiers.', {
-      duplicate_profile_id: context.account.profiles.idOf(others[0] as number),
-    });
-  }
+  refuseIdentitiesOfOthers(context, attributes, index);
   context.data.profiles.update(index, attributes);
   return { status: 200, body: { data: profileResource(context, index) } };
 }
@@ -91,9 +105,21 @@ export function getProfile(context: HandlerContext): HandlerResult {
   return { status: 200, body: { data: profileResource(context, index) } };
 }
 
-/** Identity filters resolve by lookup; other filters scan (fine for the sandbox's sizes). */
+const lowerCase = (value: FilterScalar): FilterScalar => (typeof value === 'string' ? value.toLowerCase() : value);
+
+/** Emails compare case-insensitively, as the sandbox resolves identities. */
+function withEmailsLowerCased(condition: FilterCondition): FilterCondition {
+  if (condition.field !== 'email' || condition.value === undefined) return condition;
+  return { ...condition, value: Array.isArray(condition.value) ? condition.value.map(lowerCase) : lowerCase(condition.value) };
+}
+
+/**
+ * Identity filters (`equals`/`any` on id, email, phone_number, external_id; a caller resolves up to
+ * 100 at a time with `any(email,[…])` and `page[size]=100`) resolve by lookup and serve matches in
+ * id order; other filters scan (fine for the sandbox's sizes). Deleted profiles are never served.
+ */
 export function getProfiles(context: HandlerContext): HandlerResult {
-  const conditions = queryFilter(context.query, context.operation.filters);
+  const conditions = queryFilter(context.query, context.operation.filters).map(withEmailsLowerCased);
   const size = pageSizeOf(context);
   const lookup = conditions.find((condition) => ['id', 'email', 'phone_number', 'external_id'].includes(condition.field));
   const { profiles } = context.data;
@@ -115,7 +141,8 @@ export function getProfiles(context: HandlerContext): HandlerResult {
     if (index < start) continue;
     const attributes = profiles.attributes(index);
     if (!attributes) continue;
-    const read = (field: string) => (field === 'id' ? context.account.profiles.idOf(index) : attributes[field]);
+    const read = (field: string) =>
+      field === 'id' ? context.account.profiles.idOf(index) : field === 'email' && typeof attributes.email === 'string' ? attributes.email.toLowerCase() : attributes[field];
     if (!matchesAll(conditions, read)) continue;
     if (page.length === size) {
       next = index;

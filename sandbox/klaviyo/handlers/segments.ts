@@ -63,7 +63,8 @@ export function getSegmentProfiles(context: HandlerContext): HandlerResult {
   const page: Record<string, unknown>[] = [];
   let next: number | null = null;
   for (let profile = cursorPosition(context.query); profile < profiles.count; profile++) {
-    if (!segments.isMember(index, profile)) continue;
+    // Seeded membership is computed; a profile deleted since (data-privacy deletion) is no longer served.
+    if (!segments.isMember(index, profile) || context.data.profiles.isDeleted(profile)) continue;
     if (page.length === size) {
       next = profile;
       break;

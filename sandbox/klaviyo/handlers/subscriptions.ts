@@ -1,19 +1,19 @@
 /**
  * Consent: the subscription bulk jobs (≤ 1,000 profiles to subscribe, ≤ 100 to unsubscribe; 202, no
- * body) and adding profiles to a list (≤ 1,000 ids, 204).
+ * body). List membership without consent is in lists.ts.
  *
  * As live Klaviyo does (docs/live-klaviyo.md): a subscribe job with no list and no historical import
  * does not create a profile Klaviyo does not know yet: that person's consent is silently dropped
  * (still 202; subscription jobs have no status to poll). With a list, or as a historical import, the
  * profile is created and subscribed.
  */
-import { invalidBody, notFound } from '../klaviyo-errors.js';
+import { invalidBody } from '../klaviyo-errors.js';
 import type { HandlerContext, HandlerResult } from '../http/context.js';
 import type { ConsentState } from '../state/sandbox-data.js';
+import { listOrThrow } from './lists.js';
 
 export const MAX_SUBSCRIBE_PROFILES = 1000;
 export const MAX_UNSUBSCRIBE_PROFILES = 100;
-export const MAX_LIST_MEMBERS_PER_CALL = 1000;
 const E164 = /^\+[1-9]\d{1,14}$/;
 
 interface ChannelConsent {
@@ -37,10 +37,6 @@ interface ConsentJob {
     attributes: { historical_import?: boolean; profiles: { data: ConsentProfile[] } };
     relationships?: { list?: { data?: { id: string } } };
   };
-}
-
-function listOrThrow(context: HandlerContext, id: string | undefined): void {
-  if (id !== undefined && !context.account.lists.some((list) => list.id === id)) throw notFound(`A list with id ${id} does not exist.`);
 }
 
 function checkConsentProfiles(profiles: ConsentProfile[], historical: boolean): void {
@@ -107,20 +103,4 @@ export function bulkUnsubscribeProfiles(context: HandlerContext): HandlerResult 
   checkConsentProfiles(profiles, true);
   applyConsent(context, document, 'UNSUBSCRIBED', 'subscription-bulk-delete');
   return { status: 202 };
-}
-
-export function addProfilesToList(context: HandlerContext): HandlerResult {
-  const listId = context.params.id ?? '';
-  listOrThrow(context, listId);
-  const members = (context.body as { data: { id: string }[] }).data;
-  if (members.length > MAX_LIST_MEMBERS_PER_CALL) {
-    throw invalidBody([{ pointer: '/data', detail: `At most ${MAX_LIST_MEMBERS_PER_CALL} profiles per request; got ${members.length}.` }]);
-  }
-  const indexes = members.map((member, i) => {
-    const index = context.data.profiles.indexOfId(member.id);
-    if (index === null) throw invalidBody([{ pointer: `/data/${i}/id`, detail: `Profile ${member.id} does not exist.` }]);
-    return index;
-  });
-  for (const index of indexes) context.data.addListMember(listId, index);
-  return { status: 204 };
 }

@@ -2,7 +2,9 @@
  * The request pipeline of the fake, in Klaviyo's order: route → (injected latency) → (edge
  * challenge) → auth → revision (format, then retired → 410) → limit class → (429 storm) →
  * sliding-window limit → (injected 5xx) → path id format (400) → body checks (media type, 5 MB,
- * JSON, schema) → operation handler. Every answer is recorded.
+ * JSON, schema) → operation handler. Every answer is recorded. Before any of it, data-privacy
+ * deletions due by the sandbox clock are applied (state/privacy-deletions.ts). A DELETE's body is
+ * read too (remove_profiles_from_list takes one).
  *
  * Rate headers are live Klaviyo's: an admitted request's answer (errors included) carries
  * `RateLimit-Limit: <burst>, <burst>;w=1, <steady>;w=60[, <daily>;w=86400]` with Remaining/Reset
@@ -127,7 +129,7 @@ function invalidJson(): never {
 
 async function serve(request: IncomingMessage, deps: PipelineDeps, url: URL, at: number, classSink: { limitClass: string | null }): Promise<Answer> {
   const method = (request.method ?? 'GET').toUpperCase();
-  const hasBody = method === 'POST' || method === 'PATCH' || method === 'PUT';
+  const hasBody = method === 'POST' || method === 'PATCH' || method === 'PUT' || method === 'DELETE';
   const read = hasBody ? await readBody(request, MAX_PAYLOAD_BYTES) : null;
   const { operation, params } = route(deps.operations, method, url.pathname);
 
@@ -196,6 +198,7 @@ async function serve(request: IncomingMessage, deps: PipelineDeps, url: URL, at:
 /** Handles one `/api/*` request end to end. */
 export async function handleApiRequest(request: IncomingMessage, response: ServerResponse, deps: PipelineDeps): Promise<void> {
   const at = deps.now();
+  deps.data.privacyDeletions.applyDue(at);
   const url = new URL(request.url ?? '/', 'http://sandbox.invalid');
   const classSink: { limitClass: string | null } = { limitClass: null };
   let answer: Answer;

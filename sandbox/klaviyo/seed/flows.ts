@@ -5,6 +5,11 @@
  * email message (1,200 recipients, every rate about a fifth of the usual) — the only message with
  * ≥ 100 recipients below 0.8 × the median on any rate — and a few low-volume messages (< 100
  * recipients) with poor rates that a minimum-recipients threshold must ignore.
+ *
+ * Triggers: a `Metric` flow names the metric that starts it (`triggerMetric`, fixed by the flow's
+ * name, never drawn from the PRNG, so it changes no seeded number): Abandoned Cart ← `Started
+ * Checkout`, Browse Abandonment ← `Viewed Product`, Post-Purchase Thank You and Win-back ← `Placed
+ * Order`. Other trigger types (list, date, inventory, price) have none. Only live flows fire.
  */
 import { shortId } from '../ids.js';
 import { Prng } from '../prng.js';
@@ -37,6 +42,8 @@ export interface SeededFlow {
   name: string;
   status: 'live' | 'draft' | 'manual';
   triggerType: string;
+  /** The metric whose events trigger the flow (Metric-triggered flows), else null. */
+  triggerMetric: string | null;
   createdMs: number;
   actions: SeededFlowAction[];
 }
@@ -48,9 +55,11 @@ export interface SeededFlows {
   plantedWorstMessageId: string;
 }
 
-const FLOW_NAMES: readonly [string, string][] = [
-  ['Welcome Series', 'Added to List'], ['Abandoned Cart', 'Metric'], ['Browse Abandonment', 'Metric'], ['Post-Purchase Thank You', 'Metric'],
-  ['Win-back', 'Metric'], ['Birthday Treat', 'Date Based'], ['Back in Stock', 'Low Inventory'], ['Price Drop Alert', 'Price Drop'],
+/** [name, trigger type, trigger metric]. */
+const FLOW_NAMES: readonly [string, string, string | null][] = [
+  ['Welcome Series', 'Added to List', null], ['Abandoned Cart', 'Metric', 'Started Checkout'], ['Browse Abandonment', 'Metric', 'Viewed Product'],
+  ['Post-Purchase Thank You', 'Metric', 'Placed Order'], ['Win-back', 'Metric', 'Placed Order'], ['Birthday Treat', 'Date Based', null],
+  ['Back in Stock', 'Low Inventory', null], ['Price Drop Alert', 'Price Drop', null],
 ];
 const EMAIL_RATES: RateProfile = { openRate: 0.42, clickRate: 0.05, conversionRate: 0.012, orderValue: 80 };
 const SMS_RATES: RateProfile = { openRate: 0, clickRate: 0.055, conversionRate: 0.013, orderValue: 75 };
@@ -66,13 +75,14 @@ export function generateFlows(seed: number, liveCount: number, anchorMs: number)
   let actionCount = 0;
   let plantedWorstMessageId = '';
   for (let f = 0; f < total; f++) {
-    const [baseName, triggerType] = FLOW_NAMES[f % FLOW_NAMES.length] ?? ['Flow', 'Metric'];
+    const [baseName, triggerType, triggerMetric] = FLOW_NAMES[f % FLOW_NAMES.length] ?? ['Flow', 'Metric', null];
     const isDraft = f === total - 1;
     const flow: SeededFlow = {
       id: shortId(seed, 'flow', f),
       name: f < FLOW_NAMES.length ? baseName : `${baseName} ${Math.floor(f / FLOW_NAMES.length) + 1}`,
       status: isDraft ? 'draft' : 'live',
       triggerType,
+      triggerMetric,
       createdMs: anchorMs - random.int(60, 700) * DAY_MS,
       actions: [],
     };

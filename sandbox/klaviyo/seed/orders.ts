@@ -58,6 +58,11 @@ export class SeededOrders {
     return Math.floor(start + ((index - this.oldCount + jitter) / (this.count - this.oldCount)) * span);
   }
 
+  /** The profile that placed order `index` (cheaper than `order(index)`). */
+  profileIndexOf(index: number): number {
+    return Math.floor(unitAt(this.seed, 'order-profile', index) * this.profileCount);
+  }
+
   /** First index whose time is ≥ `timeMs` (times grow with the index). */
   firstIndexAtOrAfter(timeMs: number): number {
     let low = 0;
@@ -97,7 +102,7 @@ export class SeededOrders {
       index,
       eventId: ulidLike(this.seed, 'order-event', index),
       orderId: `SO-${100000 + index}`,
-      profileIndex: Math.floor(unitAt(this.seed, 'order-profile', index) * this.profileCount),
+      profileIndex: this.profileIndexOf(index),
       timeMs: this.timeMs(index),
       lines,
       total: round2(lines.reduce((sum, line) => sum + line.item.price * line.quantity, 0)),

@@ -1,7 +1,9 @@
 /**
  * Profiles as the API sees them: the seeded ones (generated on demand) overlaid with what the API
  * wrote. Only written profiles take memory. Identity is resolved like Klaviyo: external_id, then
- * email (case-insensitive), then phone_number.
+ * email (case-insensitive), then phone_number. A deleted profile (data-privacy deletion) is gone
+ * for good: its index is never reused, its id and identifiers resolve to nothing, and a later write
+ * with the same identifiers creates a new profile.
  */
 import { profileIndexOf } from '../ids.js';
 import type { ProfileAttributes, SeededProfiles } from '../seed/profiles.js';
@@ -17,6 +19,7 @@ function identityKey(field: IdentityField, value: string): string {
 export class ProfileStore {
   private readonly written = new Map<number, ProfileAttributes>();
   private readonly identities = new Map<IdentityField, Map<string, number>>(IDENTITY_FIELDS.map((field) => [field, new Map()]));
+  private readonly deleted = new Set<number>();
   private createdTotal = 0;
   readonly touched = new Set<number>();
   created = 0;
@@ -32,7 +35,7 @@ export class ProfileStore {
   }
 
   attributes(index: number): ProfileAttributes | null {
-    if (index < 0 || index >= this.total) return null;
+    if (index < 0 || index >= this.total || this.deleted.has(index)) return null;
     return this.written.get(index) ?? this.seeded.attributes(index);
   }
 
@@ -43,7 +46,16 @@ export class ProfileStore {
 
   indexOfId(id: string): number | null {
     const index = profileIndexOf(id);
-    return index !== null && index < this.total ? index : null;
+    return index !== null && index < this.total && !this.deleted.has(index) ? index : null;
+  }
+
+  isDeleted(index: number): boolean {
+    return this.deleted.has(index);
+  }
+
+  /** How many profiles were deleted (data-privacy deletions). */
+  get deletedCount(): number {
+    return this.deleted.size;
   }
 
   lookup(field: IdentityField, value: string): number | null {
@@ -52,7 +64,7 @@ export class ProfileStore {
     if (known !== undefined) return known;
     const seededIndex = this.seeded.seededIndexOf(field, value);
     // A written profile's identities are all in the maps; a seeded index only counts while untouched.
-    if (seededIndex === null || this.written.has(seededIndex)) return null;
+    if (seededIndex === null || this.written.has(seededIndex) || this.deleted.has(seededIndex)) return null;
     const current = this.seeded.attributes(seededIndex)[field];
     return typeof current === 'string' && identityKey(field, current) === key ? seededIndex : null;
   }
@@ -69,7 +81,11 @@ export class ProfileStore {
     return null;
   }
 
-  /** Every distinct profile some identity of `attributes` already belongs to. */
+  /**
+   * Every distinct profile some identity of `attributes` already belongs to, in Klaviyo's priority
+   * order (the first is the one `findByIdentity` resolves to). More than one is Klaviyo's 409
+   * `duplicate_profile`: the identifiers of one request belong to different profiles.
+   */
   matchingProfiles(attributes: Record<string, unknown>): number[] {
     const found = new Set<number>();
     for (const field of IDENTITY_FIELDS) {
@@ -120,6 +136,21 @@ export class ProfileStore {
     if (index === null) return { index: this.create(attributes), created: true };
     this.update(index, attributes);
     return { index, created: false };
+  }
+
+  /** Deletes a profile (its identifiers become free); false when there was none at `index`. */
+  delete(index: number): boolean {
+    const current = this.attributes(index);
+    if (!current) return false;
+    for (const field of IDENTITY_FIELDS) {
+      const value = current[field];
+      const map = this.identities.get(field) as Map<string, number>;
+      if (typeof value === 'string' && map.get(identityKey(field, value)) === index) map.delete(identityKey(field, value));
+    }
+    this.written.delete(index);
+    this.touched.delete(index);
+    this.deleted.add(index);
+    return true;
   }
 
   noteEvent(index: number, timeMs: number): void {
