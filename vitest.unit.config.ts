@@ -24,6 +24,7 @@ export const INTEGRATION = [
   'test/sync/consent-live.test.ts',
   'test/sync/mapping.test.ts',
   'test/sync/outcomes.test.ts',
+  'test/sync/person-data-live.test.ts',
   'test/jobs/jobs-against-sandbox.test.ts',
   'test/jobs/jobs-live-klaviyo.test.ts',
   'test/jobs/jobs-rate-limits.test.ts',

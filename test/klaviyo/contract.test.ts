@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildEventBulkCreateBody, buildEventCreateBody, serializeEventBulkCreateBody } from '../../services/klaviyo/bodies/event.js';
-import { buildAddProfilesToListBody } from '../../services/klaviyo/bodies/list.js';
+import { buildAddProfilesToListBody, buildRemoveProfilesFromListBody } from '../../services/klaviyo/bodies/list.js';
 import { buildProfileDeletionBody } from '../../services/klaviyo/endpoints/privacy.js';
 import {
   buildProfileBulkImportBody,
@@ -43,6 +43,7 @@ const bodies: Array<[operationId: string, variant: string, body: unknown]> = [
   ['bulk_unsubscribe_profiles', 'email only', buildUnsubscribeBody({ profiles: [buildConsentProfile({ phone_number: undefined })] })],
   ['bulk_unsubscribe_profiles', 'sms with list', buildUnsubscribeBody({ profiles: [buildConsentProfile({ email: undefined, channels: { sms_marketing: true } })], listId: 'Y6nRLr' })],
   ['add_profiles_to_list', 'two ids', buildAddProfilesToListBody(['01A', '01B'])],
+  ['remove_profiles_from_list', 'two ids', buildRemoveProfilesFromListBody(['01A', '01B'])],
   ['request_profile_deletion', 'by email', buildProfileDeletionBody({ email: 'ada@example.com' })],
   ['request_profile_deletion', 'by phone', buildProfileDeletionBody({ phone_number: '+15005550006' })],
   ['request_profile_deletion', 'by profile id', buildProfileDeletionBody({ profileId: '01GDDKASAP8TKDDA2GRZDSVP4H' })],

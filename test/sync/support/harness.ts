@@ -67,7 +67,7 @@ export function startIngestHarness(): IngestHarness {
 
 /** The whole sync path in-process: app + store + worker + Klaviyo service, against the sandbox. */
 export async function startSyncHarness(
-  options: { sandbox?: Partial<KlaviyoSandboxOptions>; tuning?: Partial<SyncTuning>; startWorker?: boolean; consentListId?: string } = {},
+  options: { sandbox?: Partial<KlaviyoSandboxOptions>; tuning?: Partial<SyncTuning>; startWorker?: boolean; consentListId?: string; env?: Record<string, string> } = {},
 ): Promise<SyncHarness> {
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
@@ -89,6 +89,7 @@ export async function startSyncHarness(
     INGEST_TOKENS: INGEST.slice(7),
     ADMIN_TOKENS: ADMIN.slice(7),
     DATA_DIR: dataDir,
+    ...options.env,
   });
   // The service exactly as server.ts builds it; only the timings are the tests' (same logic, shorter waits).
   const service = buildService(config, {
