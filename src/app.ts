@@ -3,10 +3,12 @@ import helmet from 'helmet';
 import { createHealthRouter } from '../routes/health.js';
 import { createIngestRouter } from '../routes/ingest.js';
 import { createJobsRouter } from '../routes/jobs.js';
+import { createPrivacyRouter } from '../routes/privacy.js';
 import { createSyncRouter } from '../routes/sync.js';
 import { createKlaviyoWebhookRouter, type KlaviyoWebhookOptions } from '../routes/webhooks.js';
 import { createWebhookAdminRouter } from '../routes/webhooks-admin.js';
 import type { JobRunner } from '../services/jobs/runner.js';
+import { createPrivacyService, type PrivacyServiceDeps } from '../services/privacy/index.js';
 import { createIngestService } from '../services/sync/ingest-service.js';
 import { createSyncAdmin, type SyncAdminDeps } from '../services/sync/sync-admin.js';
 import { createTokenVerifier, requireAnyToken, requireToken, type TokenSets } from './lib/auth.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   replicas?: () => LeadershipStatus;
   /** The job runner (docs/jobs.md); absent → no /v1/jobs routes. */
   jobs?: JobRunner;
+  /** Privacy deletions (docs/privacy.md): the clock and the leader's worker wake-up (absent → it polls). */
+  privacy?: Omit<PrivacyServiceDeps, 'privacy'>;
   /** Limit for JSON request bodies, in bytes. */
   jsonBodyLimitBytes?: number;
   version?: string;
@@ -90,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   const syncAdmin = createSyncAdmin({ ...deps.sync, outbox: deps.store.outbox, onRequeued: deps.sync?.onEnqueued, replicas: deps.replicas });
   v1.use(createSyncRouter({ admin: syncAdmin, requireAdmin, parseJson, openapi }));
   if (deps.jobs) v1.use(createJobsRouter({ runner: deps.jobs, openapi, requireAdmin, parseJson }));
+  v1.use(createPrivacyRouter({ privacy: createPrivacyService({ ...deps.privacy, privacy: deps.store.privacy }), openapi, requireAdmin, parseJson }));
   // What no router claimed: a valid token of either kind, else 401; then the 404 below. No body is read.
   v1.use(requireAnyToken(verifyToken));
   app.use('/v1', v1);

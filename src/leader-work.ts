@@ -1,5 +1,6 @@
 import type { JobRunner } from '../services/jobs/index.js';
 import type { KlaviyoLimiters } from '../services/klaviyo/index.js';
+import { createPrivacyWorker, type PrivacyWorker, type PrivacyWorkerOptions } from '../services/privacy/index.js';
 import type { SyncWorker, SyncWorkerDeps, SyncWorkerState } from '../services/sync/sync-worker.js';
 import { createSyncWorker } from '../services/sync/sync-worker.js';
 import type { WebhookWorkers } from '../services/webhooks/webhook-workers.js';
@@ -21,6 +22,8 @@ export interface LeaderWorkDeps {
   /** The sync worker's dependencies but the outbox, which is the term's fenced one. */
   syncWorker: Omit<SyncWorkerDeps, 'outbox'>;
   webhooks: WebhookWorkerOptions;
+  /** The privacy worker's dependencies but the store, which is the term's fenced one. */
+  privacy: Omit<PrivacyWorkerOptions, 'privacy'>;
   webhookRetentionDays: number;
   clock?: () => Date;
   shutdownTimeoutMs: number;
@@ -33,6 +36,8 @@ export interface LeaderWork extends LeadershipHandlers {
   notifySync: SyncWorker['notify'];
   wakeDispatcher(): void;
   wakeForwarder(): void;
+  /** A privacy deletion was requested: wakes the privacy worker when it runs here (a leader's poll finds it otherwise). */
+  wakePrivacy(): void;
   /** GET /v1/sync `worker`: this replica's drainer while it leads, else what the leader last published. */
   workerState(): SyncWorkerState;
   /** /readyz `worker`: the drainer runs here while this replica leads; a follower is ready to serve. */
@@ -44,6 +49,7 @@ interface TermWork {
   store: Store;
   syncWorker: SyncWorker;
   webhookWorkers: WebhookWorkers;
+  privacyWorker: PrivacyWorker;
   maintenance: StoreMaintenance;
 }
 
@@ -51,7 +57,7 @@ const FOLLOWER_STATE: SyncWorkerState = { running: false, auth_paused_until: nul
 
 /**
  * What runs only while this replica leads (docs/replicas.md): the outbox drainer, the webhook
- * dispatcher and forwarder, the job executor and the store's maintenance, each built afresh for a
+ * dispatcher and forwarder, the job executor, the privacy worker and the store's maintenance, each built afresh for a
  * term on the term's fenced store, and stopped when the term ends. Before the first call of a term
  * the Klaviyo limiters count the predecessor's last minute and the day's capped requests.
  */
@@ -67,19 +73,21 @@ export function createLeaderWork(deps: LeaderWorkDeps): LeaderWork {
       await deps.limiters.restoreDailyUsage();
       const syncWorker = createSyncWorker({ ...deps.syncWorker, outbox: store.outbox });
       const webhookWorkers = createWebhookWorkers({ ...deps.webhooks, store });
+      const privacyWorker = createPrivacyWorker({ ...deps.privacy, privacy: store.privacy });
       // Webhook retention and cache expiry: once now, then hourly.
       const maintenance = startStoreMaintenance({ store, retentionDays: deps.webhookRetentionDays, clock: deps.clock, logger: deps.logger.child({ component: 'store' }) });
-      current = { term, store, syncWorker, webhookWorkers, maintenance };
+      current = { term, store, syncWorker, webhookWorkers, privacyWorker, maintenance };
       await deps.jobs.startExecuting(store);
       webhookWorkers.start();
       await syncWorker.start();
+      privacyWorker.start();
       log.info({ epoch: term.epoch }, 'leader work started');
     },
     async deposed(term, reason) {
       const work = current;
       if (!work || work.term !== term) return;
       current = undefined;
-      await Promise.all([deps.jobs.stopExecuting(deps.shutdownTimeoutMs), work.syncWorker.stop(), work.webhookWorkers.stop()]);
+      await Promise.all([deps.jobs.stopExecuting(deps.shutdownTimeoutMs), work.syncWorker.stop(), work.webhookWorkers.stop(), work.privacyWorker.stop()]);
       await work.maintenance.stop();
       log.info({ epoch: term.epoch, reason }, 'leader work stopped');
     },
@@ -92,6 +100,7 @@ export function createLeaderWork(deps: LeaderWorkDeps): LeaderWork {
     notifySync: (kinds) => current?.syncWorker.notify(kinds),
     wakeDispatcher: () => current?.webhookWorkers.wakeDispatcher(),
     wakeForwarder: () => current?.webhookWorkers.wakeForwarder(),
+    wakePrivacy: () => current?.privacyWorker.wake(),
     workerState() {
       if (current) return current.syncWorker.state();
       const published = deps.leadership.status().leaderReport?.worker as SyncWorkerState | undefined;

@@ -7,6 +7,7 @@ import { createMaveraClient, type MaveraClientOptions } from '../services/mavera
 import { createKlaviyoAuthMonitor } from '../services/sync/klaviyo-auth-monitor.js';
 import { createSyncKlaviyoApi } from '../services/sync/klaviyo-sync-api.js';
 import type { SyncTuning } from '../services/sync/sync-tuning.js';
+import type { PrivacyWorkerOptions } from '../services/privacy/index.js';
 import type { WebhookEventHandler } from '../services/webhooks/dispatcher.js';
 import type { ForwardWorkerOptions } from '../services/webhooks/forward-worker.js';
 import { createApp } from './app.js';
@@ -41,6 +42,8 @@ export interface ServiceOverrides {
   /** Extra options of the Mavera client (e.g. `focusGroupPolling`). */
   mavera?: Partial<Omit<MaveraClientOptions, 'apiKey' | 'baseUrl' | 'workspaceId'>>;
   syncTuning?: Partial<SyncTuning>;
+  /** The privacy worker's poll and backoff (tests shorten them). */
+  privacyWorker?: Pick<PrivacyWorkerOptions, 'pollIntervalMs' | 'backoff'>;
   /** Body limits in bytes (defaults: JSON 5 MB, a webhook delivery 10 MB). */
   limits?: { jsonBodyBytes?: number; webhookBodyBytes?: number };
   /** The listening server's time bounds, shortened by tests (defaults: HTTP_SERVER_TIMEOUTS). */
@@ -158,6 +161,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     limiters: klaviyo.limiters,
     syncWorker: { api: createSyncKlaviyoApi(klaviyo), auth: klaviyoAuth, metrics, logger, clock, tuning: overrides.syncTuning, identityConflict: config.klaviyo.identityConflict },
     webhooks: { logger, metrics, forward: config.webhookForward, clock, ...overrides.webhooks },
+    privacy: { klaviyo: klaviyo.privacy, logger, clock, ...overrides.privacyWorker },
     webhookRetentionDays: config.store.webhookRetentionDays,
     clock,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -180,6 +184,7 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
       drain.readiness,
     ],
     replicas: () => leadership.status(),
+    privacy: { clock, onRequested: leaderWork.wakePrivacy },
     sync: { clock, onEnqueued: leaderWork.notifySync, workerState: leaderWork.workerState, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId, defaultPhoneRegion: config.defaultPhoneRegion },
     webhooks: {
       secrets: config.klaviyo.webhookSecrets,
