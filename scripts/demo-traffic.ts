@@ -44,3 +44,10 @@ export function demoEvents(count: number, now: Date) {
     properties: { ProductID: PRODUCTS[i % PRODUCTS.length]?.product_id, Source: 'web' },
   }));
 }
+
+/** Last year's orders, for a historical import (sent with `backfill: true`, so no flow fires). */
+export function demoHistoricalOrders(count: number, now: Date) {
+  return demoOrders(count, new Date(now.getTime() - 365 * 24 * 3600_000))
+    .filter((order) => order.status === undefined)
+    .map((order) => ({ ...order, order_id: `hist-${String(order.order_id)}` }));
+}

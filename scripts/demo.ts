@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startKlaviyoSandbox, type KlaviyoSandbox } from '../sandbox/klaviyo/index.js';
 import { runJobsDemo } from './demo-jobs.js';
 import { startServiceProcess } from './service-process.js';
-import { demoEvents, demoOrders, demoProfiles } from './demo-traffic.js';
+import { demoEvents, demoHistoricalOrders, demoOrders, demoProfiles } from './demo-traffic.js';
 import { DEMO_FORWARD_SECRET, DEMO_WEBHOOK_SECRET, runWebhooksDemo, startForwardReceiver } from './demo-webhooks.js';
 
 /** What a demo section (e.g. scripts/demo-jobs.ts) gets to work with. */
@@ -76,7 +76,14 @@ async function main() {
     for (const event of events.slice(0, 20)) await call(`${service.url}/v1/events`, INGEST_TOKEN, event);
     await call(`${service.url}/v1/events`, INGEST_TOKEN, { events: events.slice(20) });
     const again = await call(`${service.url}/v1/orders`, INGEST_TOKEN, { orders: orders.slice(0, 10) });
-    log(`sent ${orders.length} order updates, ${profiles.length} profiles, ${events.length} events (re-sent 10 orders: ${String(again.duplicates)} duplicates)`);
+    // A historical import: last year's orders, sent with backfill so that no flow fires for them.
+    const history = demoHistoricalOrders(15, now);
+    await call(`${service.url}/v1/orders`, INGEST_TOKEN, { orders: history, backfill: true });
+    // List membership (never consent): the first list of the account gets the gold customers.
+    const list = sandbox.data.account.lists[0]?.id;
+    const members = profiles.filter((p) => p.properties.loyalty_tier === 'gold');
+    if (list) await call(`${service.url}/v1/profiles`, INGEST_TOKEN, { profiles: members.map((p) => ({ email: p.email, lists: { add: [list] } })) });
+    log(`sent ${orders.length} order updates, ${profiles.length} profiles, ${events.length} events (re-sent 10 orders: ${String(again.duplicates)} duplicates), ${history.length} historical orders as a backfill, ${members.length} list joins`);
 
     const status = await waitForDrain(service.url);
     const report = sandbox.report();
@@ -86,6 +93,8 @@ async function main() {
     log(`  consent  email subscribed ${report.subscriptions.emailSubscribed}, sms subscribed ${report.subscriptions.smsSubscribed}, unsubscribed ${report.subscriptions.unsubscribed}`);
     log(`  requests ${report.requests.total}: ${Object.entries(report.requests.byClass).map(([c, n]) => `${c} ${n}`).join(', ')}`);
     log(`  duplicates dropped by Klaviyo-style dedupe: ${report.duplicateEvents}`);
+    log(`  backfill events (recorded, no flow fired): ${report.backfillEvents}; flows triggered by live events: ${report.flowTriggers.total}`);
+    if (list) log(`  list ${list}: ${sandbox.data.listMemberIds(list).length} members`);
     log(`outbox: ${JSON.stringify(status.kinds)}`);
 
     const context: DemoContext = { serviceUrl: service.url, adminToken: ADMIN_TOKEN, ingestToken: INGEST_TOKEN, klaviyoSandbox: sandbox, log };
