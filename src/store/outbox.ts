@@ -149,7 +149,11 @@ export interface OutboxStore {
    * (one process on SQLite; the elected worker on PostgreSQL): any lease left is a dead predecessor's.
    */
   recoverLeases(now: Date): Promise<number>;
-  /** Bulk jobs with items still verifying, oldest first. */
+  /**
+   * Bulk jobs with items still verifying, oldest first. An item a privacy deletion purged keeps its
+   * place with an empty profile (`{profile: {}}`) and an opaque merge key (privacy-match.ts), so a job's
+   * items keep the order and grouping they were sent in: import errors point at positions.
+   */
   verifyingJobs(kind: OutboxKind): Promise<VerifyingJob[]>;
   /**
    * Applies a job's outcomes to its verifying items (delivered, dead, or back to pending as `retry`);

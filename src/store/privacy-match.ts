@@ -54,6 +54,17 @@ export function identifierHash(salt: string, identifier: PrivacyIdentifier): str
 }
 
 /**
+ * A purged in-flight item's merge key: no longer the person's (`email:…`), still equal for items that
+ * shared one, so a bulk job's items group as they were sent (the verifier maps import errors by position).
+ */
+export function purgedMergeKey(salt: string, mergeKey: string | null): string | null {
+  return mergeKey === null ? null : `purged:${createHmac('sha256', salt).update(mergeKey).digest('hex').slice(0, 32)}`;
+}
+
+/** What a purged item in a verifying job reads as (OutboxStore.verifyingJobs): a profile with nothing in it. */
+export const purgedProfilePayload = (): Record<string, unknown> => ({ profile: {} });
+
+/**
  * Cache keys to drop with the entries that name the person: a cached read of several pages
  * (`<key>:page:<n>`, services/jobs/read-cache.ts) goes whole, its manifest with it, so the next read
  * goes to Klaviyo instead of finding a page missing.

@@ -59,7 +59,7 @@ export interface PrivacyStore {
   /**
    * In ONE transaction: records the deletion (queued, with the identifier) and purges the person
    * (see docs/privacy.md for the matching rule): pending and dead outbox items are deleted; items in
-   * flight or verifying are wiped (empty payload, no merge key) and marked purged by this deletion,
+   * flight or verifying are wiped (empty payload, an opaque merge key) and marked purged by this deletion,
    * to be deleted when their batch or job settles, whatever the outcome, never re-queued; webhook
    * events naming them are deleted with their forward deliveries; cached Klaviyo reads naming them
    * are dropped. Returns the record.

@@ -128,6 +128,25 @@ describe('privacy deletions against the Klaviyo sandbox', () => {
     expect(h.sandbox.data.profiles.lookup('email', kate)).toBeNull();
   });
 
+  it('when the person’s profile is in a bulk import job Klaviyo is still running, then the deletion is sent only after that job has ended and been verified', async () => {
+    h = await startPrivacyHarness({ sandbox: { live: { profileImportJobMs: 400 } } });
+    const profiles = [{ email: KATE }, ...Array.from({ length: 11 }, (_, i) => ({ email: `bulk-${i}@example.com` }))];
+    await h.http.post('/v1/profiles').set('authorization', INGEST).send({ profiles }).expect(202);
+    await vi.waitFor(async () => expect((await h!.service.store.outbox.stats(new Date())).kinds.profile.verifying).toBe(12), { timeout: 5_000, interval: 10 });
+
+    const posted = await h.http.post('/v1/privacy/deletions').set('authorization', ADMIN).send({ email: KATE }).expect(202);
+    await deletionIn(h, posted.body.id as string, 'sent');
+    await drained(h);
+    const polls = h.wire.requests.filter((r) => r.path.startsWith('/api/profile-bulk-import-jobs/'));
+    const [deletion] = deletionsOf(h);
+    expect(polls.length).toBeGreaterThan(0);
+    for (const poll of polls) expect(poll.answeredSeq).toBeLessThan(deletion!.sentSeq);
+    expect((await h.service.store.outbox.stats(new Date())).kinds.profile).toMatchObject({ verifying: 0, dead: 0 });
+    await h.sandbox.data.privacyDeletions.settled();
+    expect(h.sandbox.data.profiles.lookup('email', kate)).toBeNull();
+    expect(h.sandbox.data.profiles.lookup('email', 'bulk-0@example.com')).not.toBeNull();
+  });
+
   it('when a distinct_id Klaviyo does not know is deleted, then the deletion fails with Klaviyo’s answer and the local purge is done', async () => {
     h = await startPrivacyHarness({ start: false });
     await h.http.post('/v1/events').set('authorization', INGEST).send({ event_name: 'Viewed Product', distinct_id: 'crm-ghost-7' }).expect(202);

@@ -3,6 +3,7 @@ import { OUTBOX_KINDS, type OutboxKind, type OutboxKindStats, type OutboxOutcome
 import type { PgDatabase, PgExecutor } from './database.js';
 import { createPgEnqueue } from './outbox-enqueue.js';
 import { inTransaction } from './storage-errors.js';
+import { purgedProfilePayload } from '../privacy-match.js';
 import { ITEM_COLUMNS, toDeadLetter, toItem, type DeadLetterRow, type OutboxItemRow } from '../sql-rows.js';
 
 const isId = (id: string) => /^\d{1,15}$/.test(id);
@@ -173,8 +174,8 @@ export function createPgOutbox(db: PgDatabase, options: PgOutboxOptions): Outbox
       const jobs = new Map<string, VerifyingJob>();
       for (const row of rows) {
         const job = jobs.get(row.job_id) ?? { jobId: row.job_id, items: [] };
-        // A purged item (empty payload) is not the verifier's; the job is still listed, so it ends and its settle deletes the item.
-        if (row.purged_by === null) job.items.push(toItem(row));
+        // A purged item keeps its place, empty (OutboxStore.verifyingJobs); the job's settle deletes it.
+        job.items.push(row.purged_by === null ? toItem(row) : { ...toItem(row), payload: purgedProfilePayload() });
         jobs.set(row.job_id, job);
       }
       return [...jobs.values()];

@@ -1,4 +1,4 @@
-import { cacheKeysToDrop, identifierHash, jsonNames, prefilterNeedle } from '../privacy-match.js';
+import { cacheKeysToDrop, identifierHash, jsonNames, prefilterNeedle, purgedMergeKey } from '../privacy-match.js';
 import { PRIVACY_COLUMNS, toPrivacyDeletion, toQueuedDeletion, type PrivacyDeletionRow } from '../privacy-rows.js';
 import type { PrivacyIdentifier, PrivacyStore, PurgeCounts } from '../privacy.js';
 import type { PgDatabase, PgExecutor } from './database.js';
@@ -10,6 +10,7 @@ interface OutboxRow {
   id: number;
   kind: string;
   state: string;
+  merge_key: string | null;
   json: string;
 }
 
@@ -21,29 +22,29 @@ interface OutboxRow {
  * pending item claimed meanwhile is found in flight when locked and wiped instead; an item stored
  * after the scan is purged by readyToSend's second pass.
  */
-async function purge(tx: PgExecutor, identifier: PrivacyIdentifier, deletionId: string): Promise<{ counts: PurgeCounts; inFlight: number }> {
+async function purge(tx: PgExecutor, salt: string, identifier: PrivacyIdentifier, deletionId: string): Promise<{ counts: PurgeCounts; inFlight: number }> {
   const needle = prefilterNeedle(identifier);
   const contains = (column: string) => (needle.lowerCase ? `strpos(lower(${column}), $1) > 0` : `strpos(${column}, $1) > 0`);
-  const wipe = async (ids: number[]) => {
-    if (ids.length === 0) return;
+  const wipe = async (rows: OutboxRow[]) => {
+    if (rows.length === 0) return;
     await tx.query(
-      `UPDATE outbox_items SET payload_json = '{}', size_bytes = 2, merge_key = NULL, wait_kind = NULL, wait_key = NULL, error_json = NULL, purged_by = $2
-       WHERE id = ${ANY_ID}`,
-      [JSON.stringify(ids), deletionId],
+      `UPDATE outbox_items o SET payload_json = '{}', size_bytes = 2, merge_key = t.merge_key, wait_kind = NULL, wait_key = NULL, error_json = NULL, purged_by = $2
+       FROM json_to_recordset($1::json) AS t(id bigint, merge_key text) WHERE o.id = t.id`,
+      [JSON.stringify(rows.map((row) => ({ id: row.id, merge_key: purgedMergeKey(salt, row.merge_key) }))), deletionId],
     );
   };
 
   const live = (
     await tx.query<OutboxRow>(
-      `SELECT id, kind, state, payload_json AS json FROM outbox_items
+      `SELECT id, kind, state, merge_key, payload_json AS json FROM outbox_items
        WHERE state IN ('in_flight', 'verifying') AND purged_by IS NULL AND ${contains('payload_json')} ORDER BY id FOR UPDATE`,
       [needle.text],
     )
   ).rows.filter((row) => jsonNames(row.json, identifier));
-  await wipe(live.map((row) => row.id));
+  await wipe(live);
 
   const waiting = (
-    await tx.query<OutboxRow>(`SELECT id, kind, state, payload_json AS json FROM outbox_items WHERE state IN ('pending', 'dead') AND purged_by IS NULL AND ${contains('payload_json')}`, [
+    await tx.query<OutboxRow>(`SELECT id, kind, state, merge_key, payload_json AS json FROM outbox_items WHERE state IN ('pending', 'dead') AND purged_by IS NULL AND ${contains('payload_json')}`, [
       needle.text,
     ])
   ).rows.filter((row) => jsonNames(row.json, identifier));
@@ -52,10 +53,10 @@ async function purge(tx: PgExecutor, identifier: PrivacyIdentifier, deletionId: 
   if (waiting.length > 0) {
     const kinds = [...new Set(waiting.map((row) => row.kind))].sort();
     await tx.query('SELECT kind FROM outbox_counters WHERE kind = ANY($1::text[]) ORDER BY kind FOR UPDATE', [kinds]);
-    const locked = (await tx.query<OutboxRow>(`SELECT id, kind, state, '' AS json FROM outbox_items WHERE id = ${ANY_ID} AND purged_by IS NULL FOR UPDATE`, [JSON.stringify(waiting.map((row) => row.id))])).rows;
+    const locked = (await tx.query<OutboxRow>(`SELECT id, kind, state, merge_key, '' AS json FROM outbox_items WHERE id = ${ANY_ID} AND purged_by IS NULL FOR UPDATE`, [JSON.stringify(waiting.map((row) => row.id))])).rows;
     const claimed = locked.filter((row) => row.state === 'in_flight' || row.state === 'verifying');
     const gone = locked.filter((row) => row.state === 'pending' || row.state === 'dead');
-    await wipe(claimed.map((row) => row.id));
+    await wipe(claimed);
     if (gone.length > 0) await tx.query(`DELETE FROM outbox_items WHERE id = ${ANY_ID}`, [JSON.stringify(gone.map((row) => row.id))]);
     const pending = new Map<string, number>();
     for (const row of gone) if (row.state === 'pending') pending.set(row.kind, (pending.get(row.kind) ?? 0) + 1);
@@ -97,7 +98,7 @@ export function createPgPrivacy(db: PgDatabase): PrivacyStore {
   return {
     async request(input) {
       return inTransaction(db, async (tx) => {
-        const { counts } = await purge(tx, input.identifier, input.id);
+        const { counts } = await purge(tx, await saltOf(tx), input.identifier, input.id);
         const at = input.requestedAt.getTime();
         await tx.query(
           `INSERT INTO privacy_deletions (id, kind, status, identifier, identifier_hash, requested_at, next_attempt_at, purged_outbox, purged_webhook_events, purged_forwards)
@@ -129,7 +130,7 @@ export function createPgPrivacy(db: PgDatabase): PrivacyStore {
         if ((rows[0]?.n ?? 0) > 0) return false;
         const row = await byId(tx, id, 'FOR UPDATE');
         if (!row || row.status !== 'queued') return false;
-        const { counts, inFlight } = await purge(tx, toQueuedDeletion(row).identifier, id);
+        const { counts, inFlight } = await purge(tx, await saltOf(tx), toQueuedDeletion(row).identifier, id);
         if (counts.outbox + counts.webhook_events + counts.forwards > 0) {
           await tx.query(
             `UPDATE privacy_deletions SET purged_outbox = purged_outbox + $2, purged_webhook_events = purged_webhook_events + $3, purged_forwards = purged_forwards + $4 WHERE id = $1`,

@@ -4,6 +4,7 @@ import type { ClaimedBatch, ClaimRequest, OutboxItem, OutboxKind, OutboxOutcome,
 import { createSqliteOutboxAdmin } from './outbox-admin.js';
 import { createOutboxBacklog, type OutboxBacklog } from './outbox-backlog.js';
 import { createSqliteEnqueue } from './outbox-enqueue.js';
+import { purgedProfilePayload } from '../privacy-match.js';
 import { ITEM_COLUMNS, toItem, type OutboxItemRow } from '../sql-rows.js';
 
 /**
@@ -215,9 +216,8 @@ export function createSqliteOutbox(db: Database, options: SqliteOutboxOptions = 
       const jobs = new Map<string, VerifyingJob>();
       for (const row of verifying.all(kind)) {
         const job = jobs.get(row.job_id) ?? { jobId: row.job_id, items: [] };
-        // A purged item (empty payload) is not the verifier's: the job is still listed, and its
-        // settle deletes the item, so a job of purged items only still ends.
-        if (row.purged_by === null) job.items.push(toItem(row));
+        // A purged item keeps its place, empty (OutboxStore.verifyingJobs); the job's settle deletes it.
+        job.items.push(row.purged_by === null ? toItem(row) : { ...toItem(row), payload: purgedProfilePayload() });
         jobs.set(row.job_id, job);
       }
       return [...jobs.values()];

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { OutboxKind } from '../outbox.js';
-import { cacheKeysToDrop, identifierHash, jsonNames, prefilterNeedle } from '../privacy-match.js';
+import { cacheKeysToDrop, identifierHash, jsonNames, prefilterNeedle, purgedMergeKey } from '../privacy-match.js';
 import { PRIVACY_COLUMNS, toPrivacyDeletion, toQueuedDeletion, type PrivacyDeletionRow } from '../privacy-rows.js';
 import type { PrivacyIdentifier, PrivacyStore, PurgeCounts } from '../privacy.js';
 import type { OutboxBacklog } from './outbox-backlog.js';
@@ -29,13 +29,13 @@ export function createSqlitePrivacy(db: Database, backlog: OutboxBacklog): Priva
     lower: db.prepare(`SELECT ${columns} FROM ${table} WHERE instr(lower(${json}), ?) > 0`),
     exact: db.prepare(`SELECT ${columns} FROM ${table} WHERE instr(${json}, ?) > 0`),
   });
-  const outboxRows = prefiltered('outbox_items', 'id, kind, state, payload_json AS json, purged_by', 'payload_json');
+  const outboxRows = prefiltered('outbox_items', 'id, kind, state, merge_key, payload_json AS json, purged_by', 'payload_json');
   const eventRows = prefiltered('webhook_events', 'seq, payload_json AS json', 'payload_json');
   const cacheRows = prefiltered('cache_entries', 'key, value_json AS json', 'value_json');
   const deleteItems = db.prepare(`DELETE FROM outbox_items WHERE id ${IDS}`);
-  const wipeItems = db.prepare(
-    `UPDATE outbox_items SET payload_json = '{}', size_bytes = 2, merge_key = NULL, wait_kind = NULL, wait_key = NULL, error_json = NULL, purged_by = ?
-     WHERE id ${IDS}`,
+  const wipeItem = db.prepare(
+    `UPDATE outbox_items SET payload_json = '{}', size_bytes = 2, merge_key = ?, wait_kind = NULL, wait_key = NULL, error_json = NULL, purged_by = ?
+     WHERE id = ?`,
   );
   const deleteForwards = db.prepare(`DELETE FROM webhook_forwards WHERE event_seq ${IDS}`);
   const deleteEvents = db.prepare(`DELETE FROM webhook_events WHERE seq ${IDS}`);
@@ -69,11 +69,11 @@ export function createSqlitePrivacy(db: Database, backlog: OutboxBacklog): Priva
 
   /** Runs inside the caller's transaction. */
   const purge = (identifier: PrivacyIdentifier, deletionId: string): Purged => {
-    const items = matching<{ id: number; kind: OutboxKind; state: string; json: string; purged_by: string | null }>(outboxRows, identifier).filter((row) => row.purged_by === null);
+    const items = matching<{ id: number; kind: OutboxKind; state: string; merge_key: string | null; json: string; purged_by: string | null }>(outboxRows, identifier).filter((row) => row.purged_by === null);
     const gone = items.filter((row) => row.state === 'pending' || row.state === 'dead');
     const live = items.filter((row) => row.state === 'in_flight' || row.state === 'verifying');
     if (gone.length > 0) deleteItems.run(JSON.stringify(gone.map((row) => row.id)));
-    if (live.length > 0) wipeItems.run(deletionId, JSON.stringify(live.map((row) => row.id)));
+    for (const row of live) wipeItem.run(purgedMergeKey(salt, row.merge_key), deletionId, row.id);
     const pending = new Map<OutboxKind, number>();
     for (const row of gone) if (row.state === 'pending') pending.set(row.kind, (pending.get(row.kind) ?? 0) + 1);
 

@@ -132,13 +132,22 @@ export function privacyConformance(harness: StoreHarness): void {
       expect(deletion.purged.outbox).toBe(3); // verifying, in flight, and her pending consent item
       await s.outbox.settle(onTheWire.leaseId, [{ id: onTheWire.items[0]!.id, status: 'verifying', jobId: 'job-2' }], at(3));
 
+      // A purged item keeps its place in its job, empty, under a merge key that no longer names her.
       const jobs = await s.outbox.verifyingJobs('profile');
       expect(jobs.map((j) => [j.jobId, j.items.map((i) => i.payload)])).toEqual([
-        ['job-1', [{ profile: { email: 'ann@example.com' } }]],
-        ['job-2', []],
+        ['job-1', [{ profile: {} }, { profile: { email: 'ann@example.com' } }]],
+        ['job-2', [{ profile: {} }]],
       ]);
+      const [purgedKey, annKey] = jobs[0]!.items.map((i) => i.mergeKey);
+      expect(purgedKey).toMatch(/^purged:[0-9a-f]{32}$/);
+      expect(annKey).toBe('email:ann@example.com');
+      expect(jobs[1]!.items[0]!.mergeKey).toMatch(/^purged:/);
+      expect(jobs[1]!.items[0]!.mergeKey).not.toBe(purgedKey); // her two items had two merge keys
       expect(await s.privacy.readyToSend(deletion.id, at(4))).toBe(false);
-      await s.outbox.settleJob('job-1', [{ id: jobs[0]!.items[0]!.id, status: 'delivered' }], at(5));
+      // The verifier settles every item of the job; the purged one goes whatever its outcome.
+      const [purged, ann] = jobs[0]!.items;
+      await s.outbox.settleJob('job-1', [{ id: purged!.id, status: 'dead', error: { reason: 'import_error', detail: 'x' } }, { id: ann!.id, status: 'delivered' }], at(5));
+      expect((await s.outbox.stats(at(5))).kinds.profile).toMatchObject({ verifying: 1, dead: 0 });
       expect(await s.privacy.readyToSend(deletion.id, at(5))).toBe(false);
       await s.outbox.settleJob('job-2', [], at(6));
       expect(await s.privacy.readyToSend(deletion.id, at(6))).toBe(true);
