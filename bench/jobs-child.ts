@@ -14,6 +14,8 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 // The service as server.ts builds it (its jobs runner, store and Klaviyo limiters), not listening.
 const { service, close } = benchService({ KLAVIYO_API_KEY: apiKey, KLAVIYO_BASE_URL: url }, { klaviyo: { speedUp }, clock: () => new Date(Number(anchorText)) }, 'silent');
 const runner = service.jobs;
+// Leads (alone, on SQLite) so that its job executor takes the run, as server.ts's does.
+await service.start();
 const started = performance.now();
 const run = await runner.start('persona-enrichment', { dryRun: true });
 const done = await runner.wait('persona-enrichment', run.id, 3_600_000);

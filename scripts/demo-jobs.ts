@@ -52,6 +52,8 @@ export async function runJobsDemo(context: JobsDemoContext): Promise<void> {
     klaviyo: { speedUp: klaviyoSandbox.speedUp },
     mavera: { focusGroupPolling: { initialIntervalMs: 50, maxIntervalMs: 200, timeoutMs: 30_000 } },
   });
+  // Started as server.ts starts it: the job executor runs while this process leads (always, on SQLite).
+  await service.start();
   const { port } = await service.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
   const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
