@@ -35,6 +35,17 @@ export const INTEGRATION = [
   'test/mavera/caps.test.ts',
   'test/mavera/sandbox.test.ts',
   'test/mavera/upsert-persona.test.ts',
+  // The service listening, or the store in a child process.
+  'test/foundation/hardening-edge.test.ts',
+  'test/foundation/hardening-input.test.ts',
+  'test/foundation/hardening-shutdown.test.ts',
+  'test/foundation/hardening-streamed-body.test.ts',
+  'test/klaviyo/outage-scenario.test.ts',
+  'test/store/open-failures.test.ts',
+  'test/store/single-process.test.ts',
+  // Privacy end to end (the sandbox; two replicas on PostgreSQL).
+  'test/privacy/privacy-sandbox.test.ts',
+  'test/privacy/privacy-replicas.test.ts',
 ];
 
 export default mergeConfig(
