@@ -17,11 +17,14 @@ import { fullJitterDelayMs } from '../../src/lib/backoff.js';
 import { createReachabilityTracker, type KlaviyoReachability } from './reachability.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 import { type Clock, abortableSleep, nowMs, type Sleep, systemClock } from './timing.js';
+import { apiKeyCredentials, type KlaviyoCredentials } from './credentials.js';
 import { buildHeaders, buildUrl, parseBody, type Query } from './wire.js';
 
 export interface KlaviyoClientOptions {
-  /** Private key `pk_…`. */
-  apiKey: string;
+  /** Private key `pk_…` (used when no `credentials` are given). */
+  apiKey?: string;
+  /** Where each request's Authorization comes from (an OAuth connection); else `apiKey`. */
+  credentials?: KlaviyoCredentials;
   baseUrl: string;
   /** The pinned `revision` header, e.g. `2026-07-15`. */
   revision: string;
@@ -98,6 +101,7 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
   const maxThrottleWaitMs = options.maxThrottleWaitMs ?? 300_000;
   const { limiters, metrics, logger, onAuthStatus } = options;
+  const credentials: KlaviyoCredentials = options.credentials ?? apiKeyCredentials(requiredApiKey(options.apiKey));
   const reachability = createReachabilityTracker();
   /** Whether the pinned revision was last answered 410 (logged once, until a success clears it). */
   let revisionRetired = false;
@@ -115,13 +119,13 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     onAuthStatus?.(true);
   };
 
-  async function attempt(url: URL, request: KlaviyoRequest, body: string | undefined): Promise<KlaviyoOutcome> {
+  async function attempt(url: URL, request: KlaviyoRequest, body: string | undefined, authorization: string): Promise<KlaviyoOutcome> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     try {
       const response = await doFetch(url, {
         method: request.method,
-        headers: buildHeaders(options.apiKey, options.revision, body !== undefined, options.userAgent),
+        headers: buildHeaders(authorization, options.revision, body !== undefined, options.userAgent),
         body,
         signal,
       });
@@ -164,12 +168,15 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     const { limitClass } = request;
     let failures = 0;
     let throttledMs = 0;
+    let refreshed = false;
     // Serialized once, before waiting for a slot: a permit's time counts against the window until
     // the answer is in, so nothing that could be done earlier is done while holding it.
     const body = request.bodyJson ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
     // Before any slot is taken: a link on another origin is refused without a request.
     const url = buildUrl(options.baseUrl, request.path, request.query, limitClass);
     for (;;) {
+      // Before a slot is taken: getting it may mean refreshing a token first.
+      const authorization = await credentials.authorization();
       const permit = await limiters.acquire(limitClass, request.signal);
       try {
         options.mayCall?.();
@@ -180,7 +187,7 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
       const started = nowMs(clock);
       let outcome: KlaviyoOutcome;
       try {
-        outcome = await attempt(url, request, body);
+        outcome = await attempt(url, request, body, authorization);
       } catch (reason) {
         permit.release(); // the caller cancelled: that says nothing about Klaviyo
         throw reason;
@@ -207,6 +214,11 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
       }
       if (outcome.kind === 'response') limiters.observeHeaders(limitClass, outcome.headers);
       if (error instanceof KlaviyoRevisionRetiredError) noteRevisionRetired(error);
+      // A 401 to an OAuth token: refreshed once, the request goes again (it was refused, so nothing happened).
+      if (error instanceof KlaviyoAuthError && error.status === 401 && !refreshed && credentials.refreshAfterUnauthorized) {
+        refreshed = true;
+        if (await credentials.refreshAfterUnauthorized(authorization)) continue;
+      }
       if (error instanceof KlaviyoAuthError) onAuthStatus?.(false, error);
       failures += 1;
       const unreachable = isUnreachableOutcome(outcome);
@@ -223,4 +235,9 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
   }
 
   return { baseUrl: options.baseUrl, revision: options.revision, request, reachability: reachability.snapshot };
+}
+
+function requiredApiKey(apiKey: string | undefined): string {
+  if (apiKey === undefined) throw new Error('the Klaviyo client needs an apiKey or credentials');
+  return apiKey;
 }

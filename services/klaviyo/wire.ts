@@ -58,9 +58,10 @@ function relativeTarget(path: string): { pathname: string; search: string } {
     : { pathname: withoutFragment.slice(0, queryAt), search: withoutFragment.slice(queryAt) };
 }
 
-export function buildHeaders(apiKey: string, revision: string, hasBody: boolean, userAgent = 'klaviyo-bridge'): Record<string, string> {
+/** `authorization`: the whole header value, `Klaviyo-API-Key pk_…` or `Bearer <OAuth access token>` (credentials.ts). */
+export function buildHeaders(authorization: string, revision: string, hasBody: boolean, userAgent = 'klaviyo-bridge'): Record<string, string> {
   const headers: Record<string, string> = {
-    Authorization: `Klaviyo-API-Key ${apiKey}`,
+    Authorization: authorization,
     revision,
     Accept: JSON_API,
     'User-Agent': userAgent,
