@@ -1,5 +1,6 @@
 import type { JobRunStore } from './job-runs.js';
 import type { OutboxStore } from './outbox.js';
+import type { KlaviyoConnectionStore } from './klaviyo-connection.js';
 import type { PrivacyStore } from './privacy.js';
 import type { ForwardStore } from './webhook-forwards.js';
 import type { InboxStore } from './webhook-inbox.js';
@@ -36,6 +37,8 @@ export interface Store {
   outbox: OutboxStore;
   /** Privacy deletions and the purge of a person (docs/privacy.md). */
   privacy: PrivacyStore;
+  /** The Klaviyo OAuth connection, sealed, and pending authorizations (OAuth app mode). */
+  klaviyoConnection: KlaviyoConnectionStore;
 }
 
 export interface StoreHealth {

@@ -190,4 +190,28 @@ export const pgMigrations: PgMigration[] = [
       ALTER TABLE outbox_items ADD COLUMN purged_by text;
       CREATE INDEX outbox_items_purged ON outbox_items (purged_by) WHERE purged_by IS NOT NULL;`,
   },
+  {
+    version: 8,
+    name: 'klaviyo connection: sealed OAuth credentials, pending authorizations',
+    sql: `
+      CREATE TABLE klaviyo_connection (
+        id                 integer PRIMARY KEY CHECK (id = 1),
+        sealed_credentials text NOT NULL,
+        status             text NOT NULL CHECK (status IN ('connected', 'revoked', 'failing')),
+        scopes_json        text NOT NULL,
+        account_id         text,
+        access_expires_at  bigint,
+        last_refresh_at    bigint,
+        last_error         text,
+        version            integer NOT NULL,
+        updated_at         bigint NOT NULL
+      );
+      CREATE TABLE oauth_states (
+        state           text PRIMARY KEY,
+        sealed_verifier text NOT NULL,
+        scopes_json     text NOT NULL,
+        created_at      bigint NOT NULL,
+        expires_at      bigint NOT NULL
+      );`,
+  },
 ];

@@ -10,6 +10,7 @@ import { applyPgMigrations } from './migrate.js';
 import { pgMigrations } from './migrations.js';
 import { createPgOutbox } from './outbox.js';
 import { createPgPrivacy } from './privacy.js';
+import { createPgKlaviyoConnection } from './klaviyo-connection.js';
 import { createPgForwards } from './webhook-forwards.js';
 import { createPgInbox } from './webhook-inbox.js';
 
@@ -90,6 +91,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     forwards: guardSubStore('forwards', createPgForwards(on), health),
     outbox: guardSubStore('outbox', createPgOutbox(on, { maxPendingPerKind }), health, ['enqueue']),
     privacy: guardSubStore('privacy', createPgPrivacy(on), health, ['request']),
+    klaviyoConnection: guardSubStore('klaviyoConnection', createPgKlaviyoConnection(on), health),
   });
   const store: Store = {
     backend: 'postgres',

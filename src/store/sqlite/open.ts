@@ -12,6 +12,7 @@ import { cannotOpen, corruptDatabase, notADatabase, StoreOpenError } from './ope
 import { createOutboxBacklog, DEFAULT_MAX_PENDING_PER_KIND } from './outbox-backlog.js';
 import { createSqliteOutbox } from './outbox.js';
 import { createSqlitePrivacy } from './privacy.js';
+import { createSqliteKlaviyoConnection } from './klaviyo-connection.js';
 import { quickCheck } from './quick-check.js';
 import { openRetainedDatabase, setPragmas } from './retained-database.js';
 import { acquireStoreLock } from './store-lock.js';
@@ -130,6 +131,7 @@ function assembleStore(db: Database, options: SqliteStoreOptions & { file: strin
     forwards: guardSubStore('forwards', createSqliteForwards(db), health),
     outbox: guardSubStore('outbox', createSqliteOutbox(db, { backlog }), health, ['enqueue']),
     privacy: guardSubStore('privacy', createSqlitePrivacy(db, backlog), health, ['request']),
+    klaviyoConnection: guardSubStore('klaviyoConnection', createSqliteKlaviyoConnection(db), health),
   };
   registerSqliteHandle(store, db);
   return store;

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheConformance } from './cache.js';
 import { jobRunsConformance } from './job-runs.js';
+import { klaviyoConnectionConformance } from './klaviyo-connection.js';
 import { outboxConformance } from './outbox.js';
 import { privacyConformance } from './privacy.js';
 import type { StoreHarness } from './types.js';
@@ -8,7 +9,7 @@ import { forwardsConformance } from './webhook-forwards.js';
 import { inboxConformance } from './webhook-inbox.js';
 
 /** Every sub-store's suite; each issue that adds a sub-store adds its suite here. */
-const suites: Array<(harness: StoreHarness) => void> = [cacheConformance, jobRunsConformance, inboxConformance, forwardsConformance, outboxConformance, privacyConformance];
+const suites: Array<(harness: StoreHarness) => void> = [cacheConformance, jobRunsConformance, inboxConformance, forwardsConformance, outboxConformance, privacyConformance, klaviyoConnectionConformance];
 
 export function runStoreConformance(backend: string, harness: StoreHarness): void {
   describe(`store conformance: ${backend}`, () => {

@@ -7,6 +7,7 @@ import outboxVerifying from './005-outbox-verifying.js';
 import webhookRetention from './006-webhook-retention.js';
 import replicas from './007-replicas.js';
 import privacy from './008-privacy.js';
+import klaviyoConnection from './009-klaviyo-connection.js';
 
 export interface Migration {
   /** Strictly increasing; never reuse or edit an applied version, add a new one. */
@@ -15,4 +16,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const migrations: Migration[] = [foundation, outbox, webhooks, jobRuns, outboxVerifying, webhookRetention, replicas, privacy];
+export const migrations: Migration[] = [foundation, outbox, webhooks, jobRuns, outboxVerifying, webhookRetention, replicas, privacy, klaviyoConnection];
