@@ -9,6 +9,9 @@
  *   --speed-up F        divide rate-limit windows by F (default 1)
  *   --api-key K         Klaviyo key to accept (default pk_sandbox_0123456789abcdef)
  *   --mavera-key K      Mavera key to accept (default mvra_sandbox_0123456789abcdef)
+ *   --oauth-redirect-uri U[,U…]  register an OAuth app with these redirect URIs (enables /oauth/*)
+ *   --oauth-client-id I, --oauth-client-secret S   its credentials (defaults below)
+ *   --oauth-token-ttl S access-token lifetime in Klaviyo seconds (default 3600)
  */
 import { parseArgs } from 'node:util';
 import { startKlaviyoSandbox } from './klaviyo/index.js';
@@ -36,8 +39,22 @@ async function main(): Promise<void> {
       'speed-up': { type: 'string' },
       'api-key': { type: 'string' },
       'mavera-key': { type: 'string' },
+      'oauth-redirect-uri': { type: 'string' },
+      'oauth-client-id': { type: 'string' },
+      'oauth-client-secret': { type: 'string' },
+      'oauth-token-ttl': { type: 'string' },
     },
   });
+  const redirectUris = (values['oauth-redirect-uri'] ?? '').split(',').map((uri) => uri.trim()).filter((uri) => uri !== '');
+  const oauth =
+    redirectUris.length > 0
+      ? {
+          clientId: values['oauth-client-id'] ?? 'sandbox-oauth-client-0001',
+          clientSecret: values['oauth-client-secret'] ?? 'sandbox-oauth-secret-0123456789abcdef',
+          redirectUris,
+          accessTokenTtlS: numberFlag(values['oauth-token-ttl'], 'oauth-token-ttl', 3600) || 3600,
+        }
+      : undefined;
   const apiKey = values['api-key'] ?? 'pk_sandbox_0123456789abcdef';
   const maveraKey = values['mavera-key'] ?? 'mvra_sandbox_0123456789abcdef';
   const scale = {
@@ -51,6 +68,7 @@ async function main(): Promise<void> {
     seed: values.seed ?? 1,
     scale,
     speedUp: numberFlag(values['speed-up'], 'speed-up', 1) || 1,
+    oauth,
   });
   const mavera = await startMaveraSandbox({ apiKey: maveraKey, port: numberFlag(values['mavera-port'], 'mavera-port', 4020) });
 
@@ -61,7 +79,15 @@ async function main(): Promise<void> {
       '',
       'Point klaviyo-bridge at them (e.g. in .env):',
       `KLAVIYO_BASE_URL=${klaviyo.url}`,
-      `KLAVIYO_API_KEY=${apiKey}`,
+      ...(oauth
+        ? [
+            `# OAuth app mode instead of KLAVIYO_API_KEY (the key ${apiKey} still works):`,
+            `KLAVIYO_CLIENT_ID=${oauth.clientId}`,
+            `KLAVIYO_CLIENT_SECRET=${oauth.clientSecret}`,
+            `KLAVIYO_REDIRECT_URL=${oauth.redirectUris[0] ?? ''}`,
+            `KLAVIYO_AUTHORIZE_URL=${klaviyo.url}/oauth/authorize`,
+          ]
+        : [`KLAVIYO_API_KEY=${apiKey}`]),
       `MAVERA_BASE_URL=${mavera.url}`,
       `MAVERA_API_KEY=${maveraKey}`,
       '',

@@ -1,7 +1,8 @@
 /**
  * The fake Klaviyo server: `startKlaviyoSandbox(options)` listens on 127.0.0.1 and serves the
  * operations of the pinned subset with Klaviyo's auth, revision, body-validation, rate-limit and
- * error behaviour over a deterministic seeded account. See docs/sandbox.md.
+ * error behaviour over a deterministic seeded account. With `oauth` it is also the authorization
+ * server of one OAuth app (`/oauth/*`) and accepts that app's access tokens. See docs/sandbox.md.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,8 @@ import { SandboxFaults } from './faults.js';
 import { OPERATION_HANDLERS } from './handlers/index.js';
 import { handleControlRequest } from './http/control-routes.js';
 import { handleApiRequest } from './http/pipeline.js';
+import { handleOAuthRequest } from './oauth/routes.js';
+import { checkOAuthOptions, OAuthServer } from './oauth/server.js';
 import { limitClassBudgets } from './limit-classes.js';
 import { seedToInt } from './prng.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
@@ -33,6 +36,7 @@ function checkOptions(options: KlaviyoSandboxOptions): void {
   for (const [name, value] of Object.entries(options.scale ?? {})) {
     if (!(Number.isFinite(value) && value >= 0)) throw new Error(`startKlaviyoSandbox: scale.${name} must be a number ≥ 0`);
   }
+  if (options.oauth) checkOAuthOptions(options.oauth);
 }
 
 export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promise<KlaviyoSandbox> {
@@ -45,6 +49,9 @@ export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promi
   const document = loadSubsetSpec();
   const operations = buildOperations(document);
   const limiter = new SlidingWindowLimiter(limitClassBudgets(operations), speedUp);
+  const oauth = options.oauth
+    ? { server: new OAuthServer(options.oauth, now, speedUp), limiter: new SlidingWindowLimiter(limitClassBudgets(operations), speedUp) }
+    : null;
   const faults = new SandboxFaults(seed);
   const recorder = new RequestRecorder();
   const data = new SandboxData(account, now);
@@ -70,17 +77,26 @@ export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promi
     privacyDeletions: data.privacyDeletions.report(),
     revisionsSeen: Object.fromEntries(recorder.revisionsSeen),
     validationErrors: recorder.validationErrors,
+    ...(oauth ? { oauthLimitClasses: oauth.limiter.report(), oauth: oauth.server.tokens() } : {}),
   });
   const resetReport = () => {
     recorder.reset();
     limiter.resetReport();
+    oauth?.limiter.resetReport();
   };
+  const oauthHandle = oauth ? oauth.server.handle() : null;
 
-  const pipeline = { apiKey: options.apiKey, operations, handlers: OPERATION_HANDLERS, limiter, validator: bodyValidatorFor(document), faults, recorder, account, data, truth, live, speedUp, now, baseUrl: () => baseUrl };
-  const control = { faults, report, received: () => recorder.received(), resetReport, truth };
+  const pipeline = { apiKey: options.apiKey, operations, handlers: OPERATION_HANDLERS, limiter, oauth, validator: bodyValidatorFor(document), faults, recorder, account, data, truth, live, speedUp, now, baseUrl: () => baseUrl };
+  const control = { faults, report, received: () => recorder.received(), resetReport, truth, oauth: oauthHandle };
   const server: Server = createServer((request, response) => {
-    const isControl = (request.url ?? '').startsWith('/__sandbox/');
-    const handled = isControl ? handleControlRequest(request, response, control) : handleApiRequest(request, response, pipeline);
+    const url = request.url ?? '';
+    const isControl = url.startsWith('/__sandbox/');
+    const isOAuth = oauth !== null && (url === '/oauth' || url.startsWith('/oauth/') || url.startsWith('/oauth?'));
+    const handled = isControl
+      ? handleControlRequest(request, response, control)
+      : isOAuth
+        ? handleOAuthRequest(request, response, oauth.server)
+        : handleApiRequest(request, response, pipeline);
     handled.catch(() => {
       if (!response.headersSent) response.writeHead(500).end();
     });
@@ -102,6 +118,7 @@ export async function startKlaviyoSandbox(options: KlaviyoSandboxOptions): Promi
     resetReport,
     data,
     truth,
+    oauth: oauthHandle,
     // Idempotent: a second close (a test's own, then its afterEach) gets the first one's outcome.
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {

@@ -104,6 +104,35 @@ export function authenticationFailed(): KlaviyoHttpError {
   ]);
 }
 
+/**
+ * An OAuth access token that is unknown, expired or revoked. Same document as a missing credential
+ * (`not_authenticated`); the detail and the RFC 6750 challenge name the token.
+ */
+export function invalidAccessToken(): KlaviyoHttpError {
+  return new KlaviyoHttpError(
+    401,
+    [
+      errorObject(401, {
+        code: 'not_authenticated',
+        title: 'Authentication credentials were not provided.',
+        detail: 'The access token is invalid, expired or revoked.',
+      }),
+    ],
+    { 'www-authenticate': 'Bearer error="invalid_token"' },
+  );
+}
+
+/** An OAuth token without a scope the operation needs (`x-klaviyo-scopes`). The detail's wording is ours. */
+export function missingScopes(scopes: readonly string[]): KlaviyoHttpError {
+  return new KlaviyoHttpError(403, [
+    errorObject(403, {
+      code: 'permission_denied',
+      title: 'You do not have permission to perform this action.',
+      detail: `This request needs the scope${scopes.length === 1 ? '' : 's'} ${scopes.join(', ')}, which the access token was not granted.`,
+    }),
+  ]);
+}
+
 export function notFound(detail = 'Not found.'): KlaviyoHttpError {
   return new KlaviyoHttpError(404, [errorObject(404, { code: 'not_found', title: 'Not found.', detail })]);
 }

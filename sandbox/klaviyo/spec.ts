@@ -17,6 +17,7 @@ interface OpenApiOperation {
   'x-klaviyo-ratelimit'?: { burst?: string; steady?: string; daily?: string };
   requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> };
   'x-klaviyo-filters'?: AllowedFilters;
+  'x-klaviyo-scopes'?: string[];
 }
 
 export interface RateBudget {
@@ -38,6 +39,8 @@ export interface SandboxOperation {
   requestSchemaRef: string | null;
   /** Filterable fields and operators (`x-klaviyo-filters`), when the operation takes a filter. */
   filters: AllowedFilters | undefined;
+  /** OAuth scopes the operation needs, all of them (`x-klaviyo-scopes`); a private key needs none. */
+  scopes: readonly string[];
   match(path: string): Record<string, string> | null;
 }
 
@@ -94,6 +97,7 @@ export function buildOperations(document: OpenApiDocument): SandboxOperation[] {
         budget,
         requestSchemaRef: schema?.$ref ?? null,
         filters: operation['x-klaviyo-filters'],
+        scopes: operation['x-klaviyo-scopes'] ?? [],
         match: compileMatcher(template),
       });
     }

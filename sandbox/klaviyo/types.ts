@@ -41,6 +41,35 @@ export interface KlaviyoSandboxOptions {
   now?: () => number;
   /** Live-Klaviyo behaviours (docs/live-klaviyo.md); each defaults to what live Klaviyo does. */
   live?: Partial<SandboxLiveBehaviour>;
+  /**
+   * Registers one OAuth app and serves Klaviyo's authorization server for it (`/oauth/authorize`,
+   * `/oauth/token`, `/oauth/revoke`); its access tokens are accepted as `Authorization: Bearer`.
+   * Without it the sandbox knows only the private key, and `/oauth/*` answers 404 as any unknown path.
+   */
+  oauth?: SandboxOAuthOptions;
+}
+
+/** The one OAuth app the sandbox knows (docs/sandbox.md, "OAuth"). */
+export interface SandboxOAuthOptions {
+  clientId: string;
+  clientSecret: string;
+  /** Registered redirect URIs; `redirect_uri` must equal one of them exactly (no prefix or normalisation). */
+  redirectUris: string[];
+  /**
+   * Access-token lifetime in Klaviyo seconds (default 3600), answered as `expires_in`; it lasts
+   * `accessTokenTtlS * 1000 / speedUp` real milliseconds of the sandbox clock (`now`).
+   */
+  accessTokenTtlS?: number;
+  /**
+   * `true` (default): a refresh answers a new refresh token and the one used stops working.
+   * `false`: the same refresh token is answered and keeps working (what live Klaviyo was seen doing,
+   * klaviyo/LIVE-BEHAVIOUR.md). Either way the previous access token works until it expires.
+   */
+  refreshRotates?: boolean;
+  /** The Klaviyo account the app is installed in, shown on the consent page (default `SBXACC`). */
+  accountId?: string;
+  /** The app's name on the consent page (default `Sandbox OAuth app`). */
+  appName?: string;
 }
 
 /**
@@ -139,7 +168,14 @@ export interface ReceivedRequest {
   at: number;
   /** The User-Agent header (klaviyo-bridge names its replica there), or '' without one. */
   userAgent: string;
+  /**
+   * The credential the request presented: `Klaviyo-API-Key …` → `api_key`, `Bearer …` → `oauth`
+   * (valid or not), none or another scheme → null.
+   */
+  auth: RequestAuth | null;
 }
+
+export type RequestAuth = 'api_key' | 'oauth';
 
 export interface LimitClassReport {
   burst: number;
@@ -225,6 +261,48 @@ export interface SandboxReport {
   privacyDeletions: PrivacyDeletionsReport;
   revisionsSeen: Record<string, number>;
   validationErrors: number;
+  /**
+   * With `oauth`: the OAuth app's own rate buckets, the same classes and budgets as `limitClasses`
+   * (which then counts private-key requests only). Absent without `oauth`.
+   */
+  oauthLimitClasses?: Record<string, LimitClassReport>;
+  /** With `oauth`: `handle.oauth.tokens()`. */
+  oauth?: OAuthTokenCounts;
+}
+
+export interface OAuthTokenCounts {
+  /** Access tokens issued, by code exchanges and refreshes. */
+  issued: number;
+  /** Successful refresh grants (each issued one of the access tokens above). */
+  refreshed: number;
+  /** Access tokens revoked before they expired (revoke endpoint, code reuse, `revokeAll`). */
+  revoked: number;
+  /** Access tokens valid now (not expired by the sandbox clock, not revoked). */
+  active: number;
+  /** Grants (an approved authorization whose code was exchanged) not revoked: their refresh token works. */
+  grants: number;
+}
+
+/** `handle.oauth`: drives the consent step without a browser, and acts as Klaviyo's side for tests. */
+export interface SandboxOAuthHandle {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: readonly string[];
+  accountId: string;
+  /**
+   * Approves an authorize URL (`…/oauth/authorize?response_type=code&…`) as the consent page's
+   * "Allow" button would: `location` is the redirect, `<redirect_uri>?code=…&state=…`, or an
+   * `?error=…` redirect when the request is invalid. Throws when Klaviyo would show a 400 page
+   * (unknown client, unregistered redirect URI), because then nothing is redirected.
+   */
+  approve(authorizeUrl: string): { location: string };
+  /** As `approve`, the "Deny" button: `<redirect_uri>?error=access_denied&state=…`. */
+  deny(authorizeUrl: string): { location: string };
+  tokens(): OAuthTokenCounts;
+  /** Every access token issued so far expires now (refresh tokens keep working). Returns how many were active. */
+  expireAccessTokens(): number;
+  /** Klaviyo's side uninstalls the app: every grant is revoked (access and refresh tokens). Returns how many grants. */
+  revokeAll(): number;
 }
 
 export interface KlaviyoSandbox {
@@ -243,6 +321,8 @@ export interface KlaviyoSandbox {
   data: SandboxData;
   /** Facts computed from the seeded data, for comparing job results. */
   truth: SandboxTruth;
+  /** The OAuth app's controls, or null when the sandbox was started without `oauth`. */
+  oauth: SandboxOAuthHandle | null;
   /** Stops the server; calling it again returns the same promise. Pending data-privacy deletions never run. */
   close(): Promise<void>;
 }

@@ -52,11 +52,12 @@ export function getMetrics(context: HandlerContext): HandlerResult {
 
 /**
  * Live Klaviyo answered 403 "You must have Advanced KDP enabled" to a private API key on every
- * webhooks and webhook-topics method (an OAuth app's token worked). The sandbox only knows private
- * keys, so the webhooks API answers only when the account is modelled with Advanced KDP.
+ * webhooks and webhook-topics method, and an OAuth app's token worked. So a private key is served
+ * only when the account is modelled with Advanced KDP; an OAuth token always is (the pipeline has
+ * already checked its `webhooks:read` / `webhooks:write` scope).
  */
 function requireAdvancedKdp(context: HandlerContext): void {
-  if (context.live.advancedKdp) return;
+  if (context.live.advancedKdp || context.auth === 'oauth') return;
   throw new KlaviyoHttpError(403, [
     {
       id: randomUUID(),

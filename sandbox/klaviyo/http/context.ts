@@ -4,7 +4,7 @@ import type { SandboxOperation } from '../spec.js';
 import type { SandboxData } from '../state/sandbox-data.js';
 import type { RequestRecorder } from '../recorder.js';
 import type { SandboxTruth } from '../seed/truth.js';
-import type { SandboxLiveBehaviour } from '../types.js';
+import type { RequestAuth, SandboxLiveBehaviour } from '../types.js';
 
 export interface HandlerContext {
   operation: SandboxOperation;
@@ -25,6 +25,8 @@ export interface HandlerContext {
   live: SandboxLiveBehaviour;
   /** The server's speedUp: Klaviyo durations last `1 / speedUp` of real time. */
   speedUp: number;
+  /** The request's credential: the private key, or an OAuth app's access token (its scopes already checked). */
+  auth: RequestAuth;
 }
 
 export interface HandlerResult {

@@ -1,8 +1,9 @@
 /**
  * The request pipeline of the fake, in Klaviyo's order: route → (injected latency) → (edge
- * challenge) → auth → revision (format, then retired → 410) → limit class → (429 storm) →
- * sliding-window limit → (injected 5xx) → path id format (400) → body checks (media type, 5 MB,
- * JSON, schema) → operation handler. Every answer is recorded. Before any of it, data-privacy
+ * challenge) → auth (private key, or an OAuth access token) → revision (format, then retired → 410)
+ * → limit class → (429 storm) → sliding-window limit (the key's buckets, or the OAuth app's) →
+ * (injected 5xx) → OAuth scopes (403) → path id format (400) → body checks (media type, 5 MB, JSON,
+ * schema) → operation handler. Every answer is recorded. Before any of it, data-privacy
  * deletions due by the sandbox clock are applied (state/privacy-deletions.ts). A DELETE's body is
  * read too (remove_profiles_from_list takes one).
  *
@@ -17,10 +18,12 @@ import {
   EDGE_CHALLENGE_PAGE,
   KlaviyoHttpError,
   authenticationFailed,
+  invalidAccessToken,
   invalidBody,
   invalidId,
   invalidParameter,
   methodNotAllowed,
+  missingScopes,
   notAuthenticated,
   notFound,
   payloadTooLarge,
@@ -37,7 +40,8 @@ import type { SeededAccount } from '../seed/account.js';
 import type { SandboxOperation } from '../spec.js';
 import type { SandboxData } from '../state/sandbox-data.js';
 import type { SandboxTruth } from '../seed/truth.js';
-import type { SandboxLiveBehaviour } from '../types.js';
+import type { OAuthServer } from '../oauth/server.js';
+import type { RequestAuth, SandboxLiveBehaviour } from '../types.js';
 import type { OperationHandler } from './context.js';
 import { readBody } from './read-body.js';
 
@@ -49,7 +53,10 @@ export interface PipelineDeps {
   apiKey: string;
   operations: readonly SandboxOperation[];
   handlers: Readonly<Record<string, OperationHandler>>;
+  /** The private key's buckets. */
   limiter: SlidingWindowLimiter;
+  /** With `options.oauth`: its server and the app's own buckets (live: a quota per installed app). */
+  oauth: { server: OAuthServer; limiter: SlidingWindowLimiter } | null;
   validator: BodyValidator;
   faults: SandboxFaults;
   recorder: RequestRecorder;
@@ -88,10 +95,26 @@ function route(operations: readonly SandboxOperation[], method: string, path: st
   throw pathKnown ? methodNotAllowed(method) : notFound(`No route for ${path}.`);
 }
 
-function checkAuth(request: IncomingMessage, deps: PipelineDeps): void {
+type Credential = { kind: 'api_key' } | { kind: 'oauth'; scopes: ReadonlySet<string> };
+
+/** The scheme a request presented, valid or not (recorded with it). */
+function presentedAuth(request: IncomingMessage): RequestAuth | null {
+  const header = request.headers.authorization ?? '';
+  if (header.startsWith('Klaviyo-API-Key ')) return 'api_key';
+  if (/^bearer /i.test(header)) return 'oauth';
+  return null;
+}
+
+function checkAuth(request: IncomingMessage, deps: PipelineDeps, at: number): Credential {
   const header = request.headers.authorization;
+  if (deps.oauth && header && /^bearer /i.test(header)) {
+    const identity = deps.oauth.server.authenticateBearer(header.slice('bearer '.length).trim(), at);
+    if (deps.faults.authFailure() || !identity) throw invalidAccessToken();
+    return { kind: 'oauth', scopes: identity.scopes };
+  }
   if (!header || !header.startsWith('Klaviyo-API-Key ')) throw notAuthenticated();
   if (deps.faults.authFailure() || header.slice('Klaviyo-API-Key '.length).trim() !== deps.apiKey) throw authenticationFailed();
+  return { kind: 'api_key' };
 }
 
 function checkRevision(request: IncomingMessage, deps: PipelineDeps): void {
@@ -138,24 +161,29 @@ async function serve(request: IncomingMessage, deps: PipelineDeps, url: URL, at:
   if (deps.faults.edgeChallenge()) {
     throw new EdgeAnswer({ status: 403, headers: { 'content-type': 'text/html; charset=UTF-8', 'cf-mitigated': 'challenge' }, html: EDGE_CHALLENGE_PAGE });
   }
-  checkAuth(request, deps);
+  const credential = checkAuth(request, deps, at);
   checkRevision(request, deps);
 
   const limitClass = limitClassOf(operation, url.searchParams);
   classSink.limitClass = limitClass;
-  deps.limiter.observe(limitClass, at);
+  const limiter = credential.kind === 'oauth' && deps.oauth ? deps.oauth.limiter : deps.limiter;
+  limiter.observe(limitClass, at);
   const storm = deps.faults.stormFor(limitClass);
   if (storm.kind === 'throttle') {
-    deps.limiter.markThrottled(limitClass);
+    limiter.markThrottled(limitClass);
     throw throttled(storm.retryAfterSeconds);
   }
-  const decision = deps.limiter.admit(limitClass, at);
+  const decision = limiter.admit(limitClass, at);
   if (!decision.admitted) throw throttled(decision.retryAfterSeconds);
   const rateHeaders = rateHeadersOf(decision);
 
   try {
     const failure = deps.faults.serverFailure();
     if (failure.kind === 'status') throw serverError(failure.status);
+    if (credential.kind === 'oauth') {
+      const missing = operation.scopes.filter((scope) => !credential.scopes.has(scope));
+      if (missing.length > 0) throw missingScopes(missing);
+    }
     const malformed = malformedPathId(operation.operationId, params);
     if (malformed) throw invalidId(malformed.resource, malformed.id);
 
@@ -185,6 +213,7 @@ async function serve(request: IncomingMessage, deps: PipelineDeps, url: URL, at:
       truth: deps.truth,
       live: deps.live,
       speedUp: deps.speedUp,
+      auth: credential.kind,
     });
     return { status: result.status, body: result.body, headers: rateHeaders };
   } catch (error) {
@@ -219,6 +248,7 @@ export async function handleApiRequest(request: IncomingMessage, response: Serve
     status: answer.status,
     at,
     userAgent: String(request.headers['user-agent'] ?? ''),
+    auth: presentedAuth(request),
   });
   for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
   if (answer.html !== undefined) {
