@@ -1,6 +1,7 @@
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import { createHealthRouter } from '../routes/health.js';
+import { createKlaviyoConnectionRouters } from '../routes/klaviyo-connection.js';
 import { createIngestRouter } from '../routes/ingest.js';
 import { createJobsRouter } from '../routes/jobs.js';
 import { createPrivacyRouter } from '../routes/privacy.js';
@@ -8,6 +9,7 @@ import { createSyncRouter } from '../routes/sync.js';
 import { createKlaviyoWebhookRouter, type KlaviyoWebhookOptions } from '../routes/webhooks.js';
 import { createWebhookAdminRouter } from '../routes/webhooks-admin.js';
 import type { JobRunner } from '../services/jobs/runner.js';
+import type { KlaviyoConnection } from '../services/klaviyo-connection/connection.js';
 import { createPrivacyService, type PrivacyServiceDeps } from '../services/privacy/index.js';
 import { createIngestService } from '../services/sync/ingest-service.js';
 import { createSyncAdmin, type SyncAdminDeps } from '../services/sync/sync-admin.js';
@@ -45,6 +47,8 @@ export interface AppDeps {
   drain?: HttpDrain;
   /** Hooks of the sync worker for ingest and sync admin (absent → routes work, nothing is woken). */
   sync?: Omit<SyncAdminDeps, 'outbox' | 'onRequeued'> & { onEnqueued?: () => void; consentListId?: string; defaultPhoneRegion?: string };
+  /** OAuth app mode's Klaviyo connection (routes/klaviyo-connection.ts); undefined with a private key. */
+  klaviyoConnection?: KlaviyoConnection;
 }
 
 export const DEFAULT_JSON_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -77,6 +81,9 @@ export function createApp(deps: AppDeps): Express {
   // Each router places these after its guard, on the routes that take a body.
   const jsonLimit = deps.jsonBodyLimitBytes ?? DEFAULT_JSON_BODY_LIMIT_BYTES;
   const parseJson = [requireJsonBody, refuseDeclaredOversize(jsonLimit), enforceBodyLimit(express.json({ limit: jsonLimit }), jsonLimit)];
+  // The OAuth callback is public (its single-use `state` is the credential); the rest is admin under /v1.
+  const connectionRouters = createKlaviyoConnectionRouters({ connection: deps.klaviyoConnection, openapi, requireAdmin, parseJson });
+  app.use(connectionRouters.callback);
   const v1 = Router();
   const ingest = createIngestService({ outbox: deps.store.outbox, metrics: deps.metrics, clock: deps.sync?.clock, onEnqueued: deps.sync?.onEnqueued, consentListId: deps.sync?.consentListId });
   v1.use(createIngestRouter({ ingest, requireIngestToken: requireToken(verifyToken, 'ingest'), parseJson, openapi, clock: deps.sync?.clock, defaultPhoneRegion: deps.sync?.defaultPhoneRegion }));
@@ -94,6 +101,7 @@ export function createApp(deps: AppDeps): Express {
   const syncAdmin = createSyncAdmin({ ...deps.sync, outbox: deps.store.outbox, onRequeued: deps.sync?.onEnqueued, replicas: deps.replicas });
   v1.use(createSyncRouter({ admin: syncAdmin, requireAdmin, parseJson, openapi }));
   if (deps.jobs) v1.use(createJobsRouter({ runner: deps.jobs, openapi, requireAdmin, parseJson }));
+  v1.use(connectionRouters.v1);
   v1.use(createPrivacyRouter({ privacy: createPrivacyService({ ...deps.privacy, privacy: deps.store.privacy }), openapi, requireAdmin, parseJson }));
   // What no router claimed: a valid token of either kind, else 401; then the 404 below. No body is read.
   v1.use(requireAnyToken(verifyToken));

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { decodeSecretsKey } from './lib/secrets-box.js';
 
 /**
  * The environment contract (docs/configuration.md), validated once into a typed Config. Nothing else in the
@@ -98,9 +99,13 @@ export const envSchema = z
     DEFAULT_PHONE_REGION: optional(z.string().refine((region) => isSupportedCountry(region), 'must be an ISO 3166 alpha-2 region in upper case that libphonenumber knows, e.g. US')),
     KLAVIYO_IDENTITY_CONFLICT: withDefault(z.enum(['dead_letter', 'drop_phone', 'update_existing']), 'dead_letter'),
     REPLICA_ID: optional(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 of A–Z a–z 0–9 . _ : -')),
-    KLAVIYO_API_KEY: z
-      .string({ error: 'KLAVIYO_API_KEY is required' })
-      .regex(/^pk_[A-Za-z0-9_]{8,}$/, 'must be a Klaviyo private key (pk_…)'),
+    // Exactly one mode: the private key, or the OAuth app (the four variables below); superRefine checks.
+    KLAVIYO_API_KEY: optional(z.string().regex(/^pk_[A-Za-z0-9_]{8,}$/, 'must be a Klaviyo private key (pk_…)')),
+    KLAVIYO_CLIENT_ID: optional(z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be an OAuth client id')),
+    KLAVIYO_CLIENT_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
+    KLAVIYO_REDIRECT_URL: optional(httpUrl),
+    KLAVIYO_AUTHORIZE_URL: withDefault(httpUrl, 'https://www.klaviyo.com/oauth/authorize'),
+    SECRETS_KEY: optional(z.string().refine((text) => decodeSecretsKey(text) !== undefined, 'must be 32 bytes, base64 (openssl rand -base64 32)')),
     NODE_ENV: optional(z.string()),
     KLAVIYO_BASE_URL: withDefault(baseUrl, 'https://a.klaviyo.com'),
     KLAVIYO_REVISION: withDefault(z.string().regex(/^\d{4}-\d{2}-\d{2}(\.pre)?$/, 'must be YYYY-MM-DD[.pre]'), '2026-07-15'),
@@ -155,7 +160,10 @@ export interface Config {
   /** This replica's name in /readyz, /v1/sync and the leader row (REPLICA_ID; default hostname-pid). */
   replicaId: string;
   klaviyo: {
-    apiKey: string;
+    /** Private-key mode; undefined in OAuth app mode. */
+    apiKey: string | undefined;
+    /** OAuth app mode; undefined in private-key mode. */
+    oauth: KlaviyoOAuthConfig | undefined;
     baseUrl: string;
     revision: string;
     rateShare: number;
@@ -203,17 +211,55 @@ export class ConfigError extends Error {
 }
 
 /** Validates the whole environment at once; throws a ConfigError naming every bad variable. */
+const OAUTH_APP_VARIABLES = ['KLAVIYO_CLIENT_ID', 'KLAVIYO_CLIENT_SECRET', 'KLAVIYO_REDIRECT_URL'] as const;
+
+/**
+ * The Klaviyo mode (docs/configuration.md#klaviyo-modes): a private key, or an OAuth app with all of
+ * its variables and SECRETS_KEY; never both, never neither. OAuth URLs must be https://, except
+ * loopback http:// outside production (a local sandbox).
+ */
+function klaviyoModeProblems(raw: Record<string, string | undefined>): string[] {
+  // Judged on the raw environment, so the mode is reported whatever else is wrong; empty means unset.
+  const env = (key: string) => (raw[key] === undefined || raw[key] === '' ? undefined : raw[key]);
+  const oauth = OAUTH_APP_VARIABLES.some((key) => env(key) !== undefined);
+  if (env('KLAVIYO_API_KEY') !== undefined && oauth) return ['KLAVIYO_API_KEY: set together with the OAuth app (KLAVIYO_CLIENT_ID …): configure exactly one Klaviyo mode'];
+  if (!oauth) return env('KLAVIYO_API_KEY') === undefined ? ['KLAVIYO_API_KEY: is required (or the OAuth app: KLAVIYO_CLIENT_ID, KLAVIYO_CLIENT_SECRET, KLAVIYO_REDIRECT_URL, SECRETS_KEY)'] : [];
+  const problems = [...OAUTH_APP_VARIABLES, 'SECRETS_KEY'].filter((key) => env(key) === undefined).map((key) => `${key}: is required in OAuth app mode`);
+  for (const key of ['KLAVIYO_REDIRECT_URL', 'KLAVIYO_AUTHORIZE_URL']) {
+    const value = env(key);
+    if (value === undefined || !URL.canParse(value)) continue;
+    const url = new URL(value);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol === 'http:' && (env('NODE_ENV') === 'production' || !loopback)) problems.push(`${key}: must be https:// (http:// only for a loopback host outside production)`);
+  }
+  return problems;
+}
+
+/** What the service needs of the OAuth app mode; undefined in private-key mode. */
+export interface KlaviyoOAuthConfig {
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string;
+  authorizeUrl: string;
+  /** SECRETS_KEY, decoded: seals the stored tokens. */
+  secretsKey: Buffer;
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+  const modeProblems = klaviyoModeProblems(env);
+  if (!result.success || modeProblems.length > 0) {
+    const problems = (result.success ? [] : result.error.issues).map((issue) => {
       const key = String(issue.path[0] ?? 'environment');
       // Never echo the offending value: it may be a secret.
       const missing = issue.path.length === 1 && (env[key] === undefined || env[key] === '');
       const message = missing && issue.code === 'invalid_type' ? 'is required' : issue.message;
       return `${key}: ${message}`;
     });
-    throw new ConfigError(problems);
+    // The mode's own message replaces zod's for the same variable.
+    const named = new Set(modeProblems.map((p) => p.split(':')[0]));
+    const all = [...modeProblems, ...problems.filter((p) => !named.has(p.split(':')[0]))];
+    throw new ConfigError(all);
   }
   const e = result.data;
   return {
@@ -226,6 +272,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     replicaId: e.REPLICA_ID ?? `${hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 48)}-${process.pid}`,
     klaviyo: {
       apiKey: e.KLAVIYO_API_KEY,
+      oauth:
+        e.KLAVIYO_CLIENT_ID !== undefined
+          ? {
+              clientId: e.KLAVIYO_CLIENT_ID,
+              clientSecret: e.KLAVIYO_CLIENT_SECRET as string,
+              redirectUrl: e.KLAVIYO_REDIRECT_URL as string,
+              authorizeUrl: e.KLAVIYO_AUTHORIZE_URL,
+              secretsKey: decodeSecretsKey(e.SECRETS_KEY as string) as Buffer,
+            }
+          : undefined,
       baseUrl: e.KLAVIYO_BASE_URL.replace(/\/+$/, ''),
       revision: e.KLAVIYO_REVISION,
       rateShare: e.KLAVIYO_RATE_SHARE,

@@ -10,6 +10,8 @@ import type { SyncTuning } from '../services/sync/sync-tuning.js';
 import type { PrivacyWorkerOptions } from '../services/privacy/index.js';
 import type { WebhookEventHandler } from '../services/webhooks/dispatcher.js';
 import type { ForwardWorkerOptions } from '../services/webhooks/forward-worker.js';
+import { createKlaviyoConnection } from '../services/klaviyo-connection/connection.js';
+import { createOAuthTokenClient } from '../services/klaviyo-connection/token-client.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -114,8 +116,19 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
   // ONE Klaviyo service (client + limiters) per process, used by the leader's drainer and jobs.
   const klaviyoAuth = createKlaviyoAuthMonitor(metrics);
   const klaviyoLogger = logger.child({ component: 'klaviyo' });
+  // OAuth app mode: the connection's credentials (refreshed as needed); else the private key.
+  const klaviyoConnection = config.klaviyo.oauth
+    ? createKlaviyoConnection({
+        config: config.klaviyo.oauth,
+        store: store.klaviyoConnection,
+        tokens: createOAuthTokenClient({ baseUrl: config.klaviyo.baseUrl, clientId: config.klaviyo.oauth.clientId, clientSecret: config.klaviyo.oauth.clientSecret, fetch: overrides.klaviyo?.fetch }),
+        logger,
+        clock,
+      })
+    : undefined;
   const klaviyo = createKlaviyoService({
     apiKey: config.klaviyo.apiKey,
+    credentials: klaviyoConnection?.credentials,
     baseUrl: config.klaviyo.baseUrl,
     revision: config.klaviyo.revision,
     rateShare: config.klaviyo.rateShare,
@@ -182,7 +195,9 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
       klaviyoReachabilityCheck(klaviyo.client, { unreachableReadyS: config.klaviyoUnreachableReadyS, clock }),
       leaderWork.readiness,
       drain.readiness,
+      ...(klaviyoConnection ? [klaviyoConnection.readiness] : []),
     ],
+    klaviyoConnection,
     replicas: () => leadership.status(),
     privacy: { clock, onRequested: leaderWork.wakePrivacy },
     sync: { clock, onEnqueued: leaderWork.notifySync, workerState: leaderWork.workerState, limiterStats: klaviyo.limiters.stats, consentListId: config.klaviyo.consentListId, defaultPhoneRegion: config.defaultPhoneRegion },

@@ -175,9 +175,15 @@ export function createKlaviyoClient(options: KlaviyoClientOptions): KlaviyoClien
     // Before any slot is taken: a link on another origin is refused without a request.
     const url = buildUrl(options.baseUrl, request.path, request.query, limitClass);
     for (;;) {
-      // Before a slot is taken: getting it may mean refreshing a token first.
-      const authorization = await credentials.authorization();
       const permit = await limiters.acquire(limitClass, request.signal);
+      let authorization: string;
+      try {
+        // Inside the slot: a 429's pause, set while this request waited, must hold it (a refresh is rare and quick).
+        authorization = await credentials.authorization();
+      } catch (reason) {
+        permit.release();
+        throw reason;
+      }
       try {
         options.mayCall?.();
       } catch (refusal) {

@@ -33,9 +33,41 @@ describe('loadConfig', () => {
     });
   });
 
-  it.each(['KLAVIYO_API_KEY', 'INGEST_TOKENS', 'ADMIN_TOKENS'])('when %s is missing, then it is named as required', (key) => {
+  it.each(['INGEST_TOKENS', 'ADMIN_TOKENS'])('when %s is missing, then it is named as required', (key) => {
     const env: Record<string, string | undefined> = { ...minimal, [key]: undefined };
     expect(problemsOf(env)).toEqual([`${key}: is required`]);
+  });
+
+  it('when KLAVIYO_API_KEY is missing and no OAuth app is configured, then it is named as required, with the other mode named', () => {
+    expect(problemsOf({ ...minimal, KLAVIYO_API_KEY: undefined })).toEqual(['KLAVIYO_API_KEY: is required (or the OAuth app: KLAVIYO_CLIENT_ID, KLAVIYO_CLIENT_SECRET, KLAVIYO_REDIRECT_URL, SECRETS_KEY)']);
+  });
+
+  describe('the OAuth app mode', () => {
+    const KEY = Buffer.alloc(32, 7).toString('base64');
+    const oauth = { KLAVIYO_CLIENT_ID: 'app-client-1', KLAVIYO_CLIENT_SECRET: 'app-secret-0123456789', KLAVIYO_REDIRECT_URL: 'https://bridge.example.com/oauth/klaviyo/callback', SECRETS_KEY: KEY };
+    const oauthEnv = { ...minimal, KLAVIYO_API_KEY: undefined, ...oauth };
+
+    it('when the four OAuth variables are set instead of the key, then the config carries the app and no key', () => {
+      const config = loadConfig(oauthEnv);
+      expect(config.klaviyo.apiKey).toBeUndefined();
+      expect(config.klaviyo.oauth).toMatchObject({ clientId: 'app-client-1', redirectUrl: oauth.KLAVIYO_REDIRECT_URL, authorizeUrl: 'https://www.klaviyo.com/oauth/authorize' });
+      expect(config.klaviyo.oauth?.secretsKey.equals(Buffer.alloc(32, 7))).toBe(true);
+    });
+
+    it('when both modes are configured, then the start is refused naming the conflict', () => {
+      expect(problemsOf({ ...minimal, ...oauth })).toEqual(['KLAVIYO_API_KEY: set together with the OAuth app (KLAVIYO_CLIENT_ID …): configure exactly one Klaviyo mode']);
+    });
+
+    it('when an OAuth variable or SECRETS_KEY is missing, or SECRETS_KEY is not 32 bytes, then each is named', () => {
+      expect(problemsOf({ ...oauthEnv, SECRETS_KEY: undefined, KLAVIYO_REDIRECT_URL: '' })).toEqual(['KLAVIYO_REDIRECT_URL: is required in OAuth app mode', 'SECRETS_KEY: is required in OAuth app mode']);
+      expect(problemsOf({ ...oauthEnv, SECRETS_KEY: Buffer.alloc(16).toString('base64') })).toEqual(['SECRETS_KEY: must be 32 bytes, base64 (openssl rand -base64 32)']);
+    });
+
+    it('when an OAuth URL is http://, then only a loopback host outside production is accepted', () => {
+      expect(loadConfig({ ...oauthEnv, KLAVIYO_REDIRECT_URL: 'http://127.0.0.1:3000/oauth/klaviyo/callback', KLAVIYO_AUTHORIZE_URL: 'http://localhost:4000/oauth/authorize' }).klaviyo.oauth?.authorizeUrl).toBe('http://localhost:4000/oauth/authorize');
+      expect(problemsOf({ ...oauthEnv, KLAVIYO_REDIRECT_URL: 'http://bridge.example.com/cb' })).toEqual(['KLAVIYO_REDIRECT_URL: must be https:// (http:// only for a loopback host outside production)']);
+      expect(problemsOf({ ...oauthEnv, NODE_ENV: 'production', KLAVIYO_REDIRECT_URL: 'http://127.0.0.1:3000/cb' })).toEqual(['KLAVIYO_REDIRECT_URL: must be https:// (http:// only for a loopback host outside production)']);
+    });
   });
 
   it('when every required variable is missing, then all three are named in one error', () => {
