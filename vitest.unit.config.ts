@@ -20,6 +20,7 @@ export const INTEGRATION = [
   // The Klaviyo sandbox (a loopback HTTP server).
   'test/sandbox/**',
   'test/klaviyo/sandbox.test.ts',
+  'test/klaviyo/oauth-mode.test.ts',
   'test/ingest/accept.test.ts',
   'test/sync/consent-live.test.ts',
   'test/sync/mapping.test.ts',
