@@ -1,8 +1,14 @@
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { envSchema } from '../src/config.js';
+import { ConfigError, envSchema, loadConfig } from '../src/config.js';
+import { createLogger } from '../src/lib/logger.js';
+import { openPostgresStore } from '../src/store/postgres/open.js';
+import { openSqliteStore } from '../src/store/sqlite/open.js';
+import { createKlaviyoConnection } from '../services/klaviyo-connection/connection.js';
+import { createOAuthTokenClient } from '../services/klaviyo-connection/token-client.js';
 import { isAppError } from '../src/lib/errors.js';
+import type { KlaviyoCredentials } from '../services/klaviyo/credentials.js';
 import { createKlaviyoService, type KlaviyoServiceOptions } from '../services/klaviyo/index.js';
 import {
   KlaviyoWebhooksForbiddenError,
@@ -18,6 +24,8 @@ const USAGE = `Usage: npm run klaviyo:webhooks -- <command> [options]
                                         registers this service, signed with KLAVIYO_WEBHOOK_SECRETS[I] (default 0);
                                         a re-run finds the existing webhook (same host, and same name or topics) and creates nothing
 Reads KLAVIYO_API_KEY, KLAVIYO_BASE_URL, KLAVIYO_REVISION, KLAVIYO_WEBHOOK_SECRETS from the environment or .env.
+In OAuth app mode (KLAVIYO_CLIENT_ID set) it reads the service's whole environment and uses the installed
+connection from the service's store (DATABASE_URL, or DATA_DIR while the service is stopped).
 The webhooks API needs an OAuth app's token or an account with Advanced KDP: a private key gets 403 (exit code 77).`;
 
 /** EX_NOPERM: Klaviyo refused the webhooks API to this credential. */
@@ -64,7 +72,20 @@ export async function runKlaviyoWebhooksCli(
     return 78;
   }
   const e = parsed.data;
-  const klaviyo = createKlaviyoService({ apiKey: e.KLAVIYO_API_KEY, baseUrl: e.KLAVIYO_BASE_URL.replace(/\/+$/, ''), revision: e.KLAVIYO_REVISION, ...time });
+  if (!e.KLAVIYO_API_KEY && !env.KLAVIYO_CLIENT_ID) {
+    out('Invalid configuration: KLAVIYO_API_KEY: is required (or the OAuth app: KLAVIYO_CLIENT_ID, KLAVIYO_CLIENT_SECRET, KLAVIYO_REDIRECT_URL, SECRETS_KEY)');
+    return 78;
+  }
+  const opened = env.KLAVIYO_CLIENT_ID ? await openOAuthCredentials(env, out, time) : undefined;
+  if (opened && 'exitCode' in opened) return opened.exitCode as number;
+  const oauth = opened as { credentials: KlaviyoCredentials; close(): Promise<void> } | undefined;
+  const klaviyo = createKlaviyoService({
+    apiKey: e.KLAVIYO_API_KEY,
+    credentials: oauth?.credentials,
+    baseUrl: e.KLAVIYO_BASE_URL.replace(/\/+$/, ''),
+    revision: e.KLAVIYO_REVISION,
+    ...time,
+  });
   try {
     if (command === 'list') {
       for (const hook of await listKlaviyoWebhooks(klaviyo.webhooks)) out(JSON.stringify(hook));
@@ -90,7 +111,41 @@ export async function runKlaviyoWebhooksCli(
     const fieldErrors = isAppError(error) && error.errors ? error.errors.map((f) => ` ${f.path}: ${f.message}`).join(';') : '';
     out(`${error instanceof Error ? error.message : String(error)}${fieldErrors}`);
     return 1;
+  } finally {
+    await oauth?.close();
   }
+}
+
+/**
+ * OAuth app mode: the service's configuration and store, and the connection installed there (its
+ * tokens refreshed and saved as the service would). The embedded store belongs to one process, so
+ * with it the service must be stopped first; PostgreSQL is shared.
+ */
+async function openOAuthCredentials(env: Record<string, string | undefined>, out: (line: string) => void, time: KlaviyoWebhooksCliTime) {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    out(`Invalid configuration: ${error.message}`);
+    return { exitCode: 78 };
+  }
+  let store;
+  try {
+    store = config.databaseUrl ? await openPostgresStore({ connectionString: config.databaseUrl }) : openSqliteStore({ dataDir: config.dataDir });
+  } catch (error) {
+    out(`${error instanceof Error ? error.message : String(error)}${config.databaseUrl ? '' : ' (in OAuth mode with the embedded store, stop the service first, or use DATABASE_URL)'}`);
+    return { exitCode: 75 }; // EX_TEMPFAIL
+  }
+  const oauthConfig = config.klaviyo.oauth as NonNullable<typeof config.klaviyo.oauth>;
+  const connection = createKlaviyoConnection({
+    config: oauthConfig,
+    store: store.klaviyoConnection,
+    tokens: createOAuthTokenClient({ baseUrl: config.klaviyo.baseUrl, clientId: oauthConfig.clientId, clientSecret: oauthConfig.clientSecret }),
+    logger: createLogger({ level: 'silent' }),
+    clock: time.clock,
+  });
+  return { credentials: connection.credentials, close: () => store.close() };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

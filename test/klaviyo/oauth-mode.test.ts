@@ -189,4 +189,33 @@ describe('OAuth app mode against the sandbox', () => {
     await drained();
     expect((await service!.store.outbox.stats(new Date())).kinds.event).toMatchObject({ dead: 0, delivered: 1 });
   });
+
+  it('when npm run klaviyo:webhooks runs in OAuth mode, then it uses the installed connection and creates the system webhook, which a private key could not', async () => {
+    const dataDir = tempDir('kb-oauth-cli-');
+    const secretsKey = randomBytes(32).toString('base64');
+    const { http } = await setup({ dataDir, secretsKey });
+    await install(http);
+    await service!.stop(2000);
+    service = undefined;
+    const env = {
+      KLAVIYO_CLIENT_ID: CLIENT.clientId,
+      KLAVIYO_CLIENT_SECRET: CLIENT.clientSecret,
+      KLAVIYO_REDIRECT_URL: REDIRECT,
+      SECRETS_KEY: secretsKey,
+      KLAVIYO_BASE_URL: sandbox!.url,
+      KLAVIYO_WEBHOOK_SECRETS: 'webhook-secret-0123456789',
+      INGEST_TOKENS: INGEST,
+      ADMIN_TOKENS: ADMIN,
+      DATA_DIR: dataDir,
+    };
+    const lines: string[] = [];
+    const topics = (await import('../../scripts/klaviyo-webhooks.js')).runKlaviyoWebhooksCli;
+    const code = await topics(['create', '--url', 'https://bridge.example.com/webhooks/klaviyo', '--topics', 'event:klaviyo.sent_sms,event:klaviyo.opened_email'], env, (l) => lines.push(l));
+    expect(code, lines.join('\n')).toBe(0);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ created: true, endpoint_url: expect.stringContaining('bridge.example.com') });
+    expect(sandbox!.received().filter((r) => r.path.startsWith('/api/webhooks')).every((r) => r.auth === 'oauth')).toBe(true);
+    // The same account with its private key: refused (no Advanced KDP).
+    const keyLines: string[] = [];
+    expect(await topics(['list'], { KLAVIYO_API_KEY: 'pk_unused_in_oauth_mode', KLAVIYO_BASE_URL: sandbox!.url }, (l) => keyLines.push(l))).toBe(77);
+  });
 });
