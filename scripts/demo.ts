@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKlaviyoSandbox, type KlaviyoSandbox } from '../sandbox/klaviyo/index.js';
+import { DEMO_OAUTH_APP, runOAuthDemo } from './demo-oauth.js';
 import { runJobsDemo } from './demo-jobs.js';
 import { startServiceProcess } from './service-process.js';
 import { demoEvents, demoHistoricalOrders, demoOrders, demoProfiles } from './demo-traffic.js';
@@ -49,7 +50,7 @@ async function waitForDrain(serviceUrl: string, timeoutMs = 60_000) {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'klaviyo-bridge-demo-'));
-  const sandbox = await startKlaviyoSandbox({ apiKey: API_KEY, seed: 42 });
+  const sandbox = await startKlaviyoSandbox({ apiKey: API_KEY, seed: 42, oauth: { clientId: DEMO_OAUTH_APP.clientId, clientSecret: DEMO_OAUTH_APP.clientSecret, redirectUris: [DEMO_OAUTH_APP.redirectUri] } });
   log(`fake Klaviyo on ${sandbox.url}; DATA_DIR=${dataDir}`);
   const receiver = await startForwardReceiver();
   const service = await startServiceProcess({
@@ -100,6 +101,7 @@ async function main() {
     const context: DemoContext = { serviceUrl: service.url, adminToken: ADMIN_TOKEN, ingestToken: INGEST_TOKEN, klaviyoSandbox: sandbox, log };
     await runWebhooksDemo(context, receiver);
     await runJobsDemo(context);
+    await runOAuthDemo(context);
   } finally {
     service.child.kill('SIGTERM');
     await new Promise((resolve) => service.child.once('exit', resolve));
