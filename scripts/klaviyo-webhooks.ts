@@ -6,7 +6,6 @@ import { createLogger } from '../src/lib/logger.js';
 import { openPostgresStore } from '../src/store/postgres/open.js';
 import { openSqliteStore } from '../src/store/sqlite/open.js';
 import { createKlaviyoConnection } from '../services/klaviyo-connection/connection.js';
-import { createOAuthTokenClient } from '../services/klaviyo-connection/token-client.js';
 import { isAppError } from '../src/lib/errors.js';
 import type { KlaviyoCredentials } from '../services/klaviyo/credentials.js';
 import { createKlaviyoService, type KlaviyoServiceOptions } from '../services/klaviyo/index.js';
@@ -141,7 +140,7 @@ async function openOAuthCredentials(env: Record<string, string | undefined>, out
   const connection = createKlaviyoConnection({
     config: oauthConfig,
     store: store.klaviyoConnection,
-    tokens: createOAuthTokenClient({ baseUrl: config.klaviyo.baseUrl, clientId: oauthConfig.clientId, clientSecret: oauthConfig.clientSecret }),
+    baseUrl: config.klaviyo.baseUrl,
     logger: createLogger({ level: 'silent' }),
     clock: time.clock,
   });

@@ -46,7 +46,6 @@ export interface LeaderWork extends LeadershipHandlers {
 
 interface TermWork {
   term: LeaderTerm;
-  store: Store;
   syncWorker: SyncWorker;
   webhookWorkers: WebhookWorkers;
   privacyWorker: PrivacyWorker;
@@ -76,7 +75,7 @@ export function createLeaderWork(deps: LeaderWorkDeps): LeaderWork {
       const privacyWorker = createPrivacyWorker({ ...deps.privacy, privacy: store.privacy });
       // Webhook retention and cache expiry: once now, then hourly.
       const maintenance = startStoreMaintenance({ store, retentionDays: deps.webhookRetentionDays, clock: deps.clock, logger: deps.logger.child({ component: 'store' }) });
-      current = { term, store, syncWorker, webhookWorkers, privacyWorker, maintenance };
+      current = { term, syncWorker, webhookWorkers, privacyWorker, maintenance };
       await deps.jobs.startExecuting(store);
       webhookWorkers.start();
       await syncWorker.start();

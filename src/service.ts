@@ -11,7 +11,6 @@ import type { PrivacyWorkerOptions } from '../services/privacy/index.js';
 import type { WebhookEventHandler } from '../services/webhooks/dispatcher.js';
 import type { ForwardWorkerOptions } from '../services/webhooks/forward-worker.js';
 import { createKlaviyoConnection } from '../services/klaviyo-connection/connection.js';
-import { createOAuthTokenClient } from '../services/klaviyo-connection/token-client.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -121,7 +120,8 @@ export function buildService(config: Config, overrides: ServiceOverrides = {}): 
     ? createKlaviyoConnection({
         config: config.klaviyo.oauth,
         store: store.klaviyoConnection,
-        tokens: createOAuthTokenClient({ baseUrl: config.klaviyo.baseUrl, clientId: config.klaviyo.oauth.clientId, clientSecret: config.klaviyo.oauth.clientSecret, fetch: overrides.klaviyo?.fetch }),
+        baseUrl: config.klaviyo.baseUrl,
+        fetch: overrides.klaviyo?.fetch,
         logger,
         clock,
       })

@@ -54,7 +54,8 @@ export function createJobRunner(options: JobRunnerOptions) {
   const finished = new EventEmitter().setMaxListeners(0);
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const executorWaker = createWaker();
-  let executor: { store: Store; stopping: boolean; loop: Promise<void> } | undefined;
+  type Executor = { store: Store; stopping: boolean; loop: Promise<void> };
+  let executor: Executor | undefined;
   const deps = {
     store: options.store,
     klaviyo: options.klaviyo,
@@ -78,7 +79,6 @@ export function createJobRunner(options: JobRunnerOptions) {
     return run;
   };
 
-  type Executor = { store: Store; stopping: boolean; loop: Promise<void> };
   const launch = (current: Executor, job: AnyJobDefinition, run: JobRun) => {
     const handle = { controller: new AbortController() } as ActiveRun & { settled: Promise<void> };
     handle.settled = executeRun({ ...deps, store: current.store }, job, run, handle)

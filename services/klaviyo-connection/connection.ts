@@ -6,7 +6,7 @@ import { createSecretsBox, SecretsKeyMismatchError } from '../../src/lib/secrets
 import type { KlaviyoConnectionStore, StoredKlaviyoConnection } from '../../src/store/klaviyo-connection.js';
 import type { KlaviyoCredentials } from '../klaviyo/credentials.js';
 import { KlaviyoAuthError } from '../klaviyo/errors.js';
-import { OAuthGrantError, type OAuthTokenAnswer, type OAuthTokenClient } from './token-client.js';
+import { createOAuthTokenClient, OAuthGrantError, type OAuthTokenAnswer } from './token-client.js';
 
 /** What the service asks for by default: what sync, jobs, privacy and webhook registration use. */
 export const DEFAULT_SCOPES = [
@@ -61,7 +61,9 @@ export type CallbackOutcome = { ok: true; scopes: string[] } | { ok: false; stat
 export interface KlaviyoConnectionOptions {
   config: KlaviyoOAuthConfig;
   store: KlaviyoConnectionStore;
-  tokens: OAuthTokenClient;
+  /** KLAVIYO_BASE_URL: Klaviyo's token endpoints are `/oauth/token` and `/oauth/revoke` under it. */
+  baseUrl: string;
+  fetch?: typeof fetch;
   logger: Logger;
   clock?: () => Date;
 }
@@ -75,7 +77,8 @@ const b64url = (bytes: Buffer) => bytes.toString('base64url');
  * memory and, sealed with SECRETS_KEY, in the store: never in logs or answers.
  */
 export function createKlaviyoConnection(options: KlaviyoConnectionOptions) {
-  const { config, store, tokens, logger } = options;
+  const { config, store, logger } = options;
+  const tokens = createOAuthTokenClient({ baseUrl: options.baseUrl, clientId: config.clientId, clientSecret: config.clientSecret, fetch: options.fetch });
   const clock = options.clock ?? (() => new Date());
   const box = createSecretsBox(config.secretsKey);
   const log = logger.child({ component: 'klaviyo-connection' });
@@ -262,13 +265,10 @@ export function createKlaviyoConnection(options: KlaviyoConnectionOptions) {
     readiness: {
       name: 'klaviyo_connection',
       async check() {
-        const status = await (async () => {
-          const stored = await store.get();
-          if (!stored) return { ok: false, detail: 'not connected: install the OAuth app (POST /v1/klaviyo/oauth/start)' };
-          if (stored.status !== 'connected') return { ok: false, detail: `${stored.status}: ${stored.lastError ?? ''}`.trim() };
-          return { ok: true };
-        })();
-        return status;
+        const stored = await store.get();
+        if (!stored) return { ok: false, detail: 'not connected: install the OAuth app (POST /v1/klaviyo/oauth/start)' };
+        if (stored.status !== 'connected') return { ok: false, detail: `${stored.status}: ${stored.lastError ?? ''}`.trim() };
+        return { ok: true };
       },
     } satisfies ReadinessCheck,
   };

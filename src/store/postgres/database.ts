@@ -29,7 +29,7 @@ export interface PgDatabase extends PgExecutor {
 /** int8 (20) and numeric (1700) as numbers: COUNT(*), identity ids and epoch-ms columns. */
 const NUMERIC_OIDS = new Set([20, 1700]);
 const toNumber = (value: string) => Number(value);
-const types = {
+export const pgTypeParsers = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') => (NUMERIC_OIDS.has(oid) ? toNumber : pg.types.getTypeParser(oid, format ?? 'text')),
 } as unknown as pg.CustomTypesConfig;
 
@@ -38,7 +38,7 @@ type PgQueryable = Pick<pg.PoolClient, 'query'>;
 function executorOf(client: PgQueryable): PgExecutor {
   return {
     async query<R>(text: string, values: unknown[] = []) {
-      const result = await client.query({ text, values, types });
+      const result = await client.query({ text, values, types: pgTypeParsers });
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
     async exec(sql) {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Logger } from '../../lib/logger.js';
 import { createWaker } from '../../lib/wake.js';
 import type { LeaderInfo, LeaderReport, LeaderTerm, Leadership, LeadershipHandlers, LeadershipStatus } from '../leadership.js';
-import { describeConnectionString } from './database.js';
+import { describeConnectionString, pgTypeParsers } from './database.js';
 
 /**
  * How the replicas elect their leader (docs/replicas.md#timings). The invariants, checked at
@@ -92,9 +92,6 @@ interface ActiveTerm extends LeaderTerm {
   begun: boolean;
 }
 
-const types = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 || oid === 1700 ? Number : pg.types.getTypeParser(oid, format ?? 'text')),
-} as unknown as pg.CustomTypesConfig;
 
 function parseReport(json: string | null): LeaderReport | undefined {
   if (!json) return undefined;
@@ -180,7 +177,7 @@ export function createPgLeadership(options: PgLeadershipOptions): Leadership {
       statement_timeout: Math.max(timings.heartbeatTimeoutMs, 1),
       query_timeout: Math.max(timings.heartbeatTimeoutMs, 1) + 250,
       application_name: 'klaviyo-bridge leadership',
-      types,
+      types: pgTypeParsers,
       ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
     });
     const lost = (why: string) => {
